@@ -1,0 +1,33 @@
+/**
+ * Glue for kernels written in plain TypeScript over typed arrays, registered for the
+ * backends whose tensors live in CPU memory (`cpu`, and `wasm`'s heap). Reading copies the
+ * values out; writing hands a fresh array to the backend. Nothing here does math.
+ */
+import type { DataType, KernelBackend, TensorInfo, TypedArray } from "@tensorflow/tfjs-core";
+
+/** The backends a JS kernel is registered for. */
+export const JS_KERNEL_BACKENDS = ["cpu", "wasm"] as const;
+
+/** The values of `t` as a typed array (a copy on wasm, the live buffer on cpu: never write to it). */
+export function readValues(backend: KernelBackend, t: TensorInfo): TypedArray {
+  return backend.readSync(t.dataId) as TypedArray;
+}
+
+export function readF32(backend: KernelBackend, t: TensorInfo): Float32Array {
+  const v = readValues(backend, t);
+  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
+}
+
+export function readI32(backend: KernelBackend, t: TensorInfo): Int32Array {
+  const v = readValues(backend, t);
+  return v instanceof Int32Array ? v : Int32Array.from(v as ArrayLike<number>);
+}
+
+/** A new tensor on `backend` holding `values` (ownership passes to the backend). */
+export function makeOutput(backend: KernelBackend, shape: number[], dtype: DataType, values: TypedArray): TensorInfo {
+  return (backend as unknown as { makeTensorInfo(s: number[], d: DataType, v: TypedArray): TensorInfo }).makeTensorInfo(
+    shape,
+    dtype,
+    values,
+  );
+}
