@@ -20,7 +20,7 @@ export function parseCommandArgs<O extends Options>(
       allowPositionals: true,
       strict: true,
     });
-    if (values.help) {
+    if ((values as Record<string, unknown>).help) {
       console.log(help);
       return null;
     }

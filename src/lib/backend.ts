@@ -7,7 +7,7 @@
  * variable `METEOR_BACKEND`. Our custom kernels (fused selective scan, segment sum) are
  * registered here, before the first op runs.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "./tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerSegmentSum } from "../kernels/segment-sum/register.ts";

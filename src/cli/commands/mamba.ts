@@ -1,6 +1,6 @@
 /** `meteor mamba --weights FILE.safetensors --ids 1,2,3 [--json]` — run a Mamba checkpoint. */
 import { readFile } from "node:fs/promises";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../lib/tf.ts";
 import { initBackend, type BackendChoice } from "../../lib/backend.ts";
 import { loadMambaCheckpoint } from "../../lib/io/hf-mamba.ts";
 import { mambaLogits } from "../../lib/mamba/model.ts";

@@ -13,7 +13,7 @@
  * `step()` path with its own arithmetic (the official one fuses it with einsums); ours
  * reuses the same kernels, which is what makes "step = forward" testable bit for bit.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import { selectiveScan } from "../../kernels/selective-scan/index.ts";
 import type { ScanImpl } from "../../kernels/selective-scan/declaration.ts";
 import { linear } from "../nn/linear.ts";

@@ -5,7 +5,7 @@
  * Whole-sequence forward and recurrent generation share one path: pass a cache and ask
  * for it back; a single-token step is the same forward with l = 1.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import type { ScanImpl } from "../../kernels/selective-scan/declaration.ts";
 import { rmsNorm } from "../nn/rmsnorm.ts";
 import type { MambaConfig } from "./config.ts";

@@ -5,8 +5,11 @@
  * (`Mamba.__init__`, `_init_weights`): S4D-real A, Δ bias from the inverse softplus of a
  * log-uniform dt in [dtMin, dtMax], D = 1, out_proj rescaled by 1/sqrt(nLayer).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import type { MambaConfig } from "./config.ts";
+import { gaussian as normal, mulberry32, uniformValues, variableFrom } from "../nn/init.ts";
+
+export { mulberry32 };
 
 /** Tensors by HF name. Variables when trainable; plain tensors when loaded for inference. */
 export type MambaParams = Readonly<Record<string, tf.Tensor>>;
@@ -45,28 +48,11 @@ export function countMambaParams(cfg: MambaConfig): number {
   return n;
 }
 
-/** A small deterministic PRNG (mulberry32) so initialisation is repeatable from a seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
-
 /** Fresh parameters as trainable variables, deterministic from `seed`. */
 export function initMambaParams(cfg: MambaConfig, seed = 0): Record<string, tf.Variable> {
   const rand = mulberry32(seed);
   const out: Record<string, tf.Variable> = {};
-  const uniform = (n: number, bound: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * bound);
+  const uniform = (n: number, bound: number) => uniformValues(rand, n, bound);
   for (const [name, shape] of mambaParamShapes(cfg)) {
     const size = shape.reduce((a, b) => a * b, 1);
     let values: Float32Array;
@@ -97,10 +83,8 @@ export function initMambaParams(cfg: MambaConfig, seed = 0): Record<string, tf.V
       const scale = name.endsWith("out_proj.weight") ? 1 / Math.sqrt(cfg.nLayer) : 1;
       values = uniform(size, scale / Math.sqrt(fanIn));
     }
-    const v = values;
-    // tidy frees the temporary tensor; variables survive tidy. Engine-global variable names
-    // must be unique, so names stay on the record, not on the variable.
-    out[name] = tf.tidy(() => tf.variable(tf.tensor(v, shape, "float32"), true));
+    // Engine-global variable names must be unique, so names stay on the record.
+    out[name] = variableFrom(values, shape);
   }
   return out;
 }

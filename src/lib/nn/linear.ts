@@ -1,7 +1,7 @@
 /**
  * y = x · Wᵀ + b with W in PyTorch's [out, in] layout, over any leading dims.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 
 /** x: [..., in], w: [out, in], bias: [out] → [..., out] */
 export function linear(x: tf.Tensor, w: tf.Tensor, bias?: tf.Tensor): tf.Tensor {

@@ -1,0 +1,108 @@
+/**
+ * Meteor's configuration: the four parts (vision encoder, Meteor-Mamba, MLM, and the
+ * number of `<tor>` tokens) and the named presets, from the playground's `tiny` to the
+ * full-size Meteor-7B (CLIP-L/14-336, Mamba-130M with InternLM2's 92,546-row embedding,
+ * InternLM2-7B). The tokenizer's size sets both language models' vocabularies; the MLM's
+ * head has two rows fewer, so `<image>` and `<tor>` (the last two ids) are never emitted.
+ */
+import { ConfigError, resolveMambaConfig, type MambaConfig, type MambaConfigInput } from "../mamba/config.ts";
+import { countMambaParams } from "../mamba/params.ts";
+import { INTERNLM2_7B, resolveMlmConfig, type MlmConfig, type MlmConfigInput } from "../mlm/config.ts";
+import { countMlmParams } from "../mlm/params.ts";
+import { CLIP_L14_336, resolveVisionConfig, type VisionConfig, type VisionConfigInput } from "../vision/config.ts";
+import { countVisionParams } from "../vision/params.ts";
+import { projectorShapes } from "./projector.ts";
+
+export interface MeteorConfigInput {
+  /** Tokenizer size incl. special tokens; `<image>`, `<tor>` must be its last two ids. Meteor-7B: 92546. */
+  vocabSize: number;
+  /** `<tor>` tokens per sample. Paper: 10. */
+  numTor?: number;
+  vision: VisionConfigInput;
+  /** Meteor-Mamba; its vocabulary is the tokenizer's. */
+  mamba: Omit<MambaConfigInput, "vocabSize">;
+  /** Backbone MLM; its vocabulary is the tokenizer's, its head two rows smaller. */
+  mlm: Omit<MlmConfigInput, "vocabSize" | "outputVocab">;
+}
+
+export interface MeteorConfig {
+  readonly vocabSize: number;
+  readonly numTor: number;
+  readonly vision: VisionConfig;
+  readonly mamba: MambaConfig;
+  readonly mlm: MlmConfig;
+}
+
+export function resolveMeteorConfig(input: MeteorConfigInput): MeteorConfig {
+  if (input === null || typeof input !== "object") throw new ConfigError("Meteor config must be an object");
+  for (const k of Object.keys(input)) {
+    if (!["vocabSize", "numTor", "vision", "mamba", "mlm"].includes(k)) throw new ConfigError(`unknown Meteor config field "${k}"`);
+  }
+  const numTor = input.numTor ?? 10;
+  if (!Number.isInteger(numTor) || numTor < 1) throw new ConfigError(`numTor must be a positive integer, got ${JSON.stringify(numTor)}`);
+  if (!Number.isInteger(input.vocabSize) || input.vocabSize < 3) {
+    throw new ConfigError(`vocabSize must be an integer ≥ 3, got ${JSON.stringify(input.vocabSize)}`);
+  }
+  if (!input.vision || !input.mamba || !input.mlm) throw new ConfigError("Meteor config needs vision, mamba and mlm sections");
+  return Object.freeze({
+    vocabSize: input.vocabSize,
+    numTor,
+    vision: resolveVisionConfig(input.vision),
+    mamba: resolveMambaConfig({ ...input.mamba, vocabSize: input.vocabSize }),
+    mlm: resolveMlmConfig({ ...input.mlm, vocabSize: input.vocabSize, outputVocab: input.vocabSize - 2 }),
+  });
+}
+
+/** Named sizes. `tiny` trains in minutes on two CPU cores; `meteor-7b` is the paper's model. */
+export const METEOR_PRESETS = {
+  tiny: {
+    vocabSize: 512,
+    vision: { imageSize: 32, patchSize: 8, dModel: 64, nLayer: 1, nHead: 4, mlpDim: 128 },
+    mamba: { dModel: 64, nLayer: 2, dState: 8 },
+    mlm: { dModel: 96, nLayer: 2, nHead: 4, nKvHead: 2, ffnDim: 192 },
+  },
+  small: {
+    vocabSize: 512,
+    vision: { imageSize: 32, patchSize: 4, dModel: 96, nLayer: 2, nHead: 4, mlpDim: 192 },
+    mamba: { dModel: 96, nLayer: 3, dState: 16 },
+    mlm: { dModel: 160, nLayer: 4, nHead: 8, nKvHead: 2, ffnDim: 384 },
+  },
+  "meteor-7b": {
+    vocabSize: 92546,
+    vision: CLIP_L14_336,
+    mamba: { dModel: 768, nLayer: 24 },
+    mlm: { dModel: INTERNLM2_7B.dModel, nLayer: INTERNLM2_7B.nLayer, nHead: INTERNLM2_7B.nHead, nKvHead: INTERNLM2_7B.nKvHead, ffnDim: INTERNLM2_7B.ffnDim, ropeTheta: 1_000_000 },
+  },
+} as const satisfies Record<string, MeteorConfigInput>;
+
+export type MeteorPresetName = keyof typeof METEOR_PRESETS;
+
+/** A preset, optionally with a different vocabulary size (the tokenizer's) and numTor. */
+export function meteorPreset(name: string, overrides: { vocabSize?: number; numTor?: number } = {}): MeteorConfig {
+  if (!(name in METEOR_PRESETS)) {
+    throw new ConfigError(`unknown Meteor preset "${name}"; known: ${Object.keys(METEOR_PRESETS).join(", ")}`);
+  }
+  const base: MeteorConfigInput = METEOR_PRESETS[name as MeteorPresetName];
+  return resolveMeteorConfig({ ...base, ...overrides });
+}
+
+/** Parameter names of the three projectors, by prefix. */
+export const PROJECTORS = {
+  mambaVision: "mamba_vision_proj",
+  mlmVision: "mlm_vision_proj",
+  tor: "tor_proj",
+} as const;
+
+/** Exact parameter counts per part (adapters such as LoRA are not counted). */
+export function countMeteorParams(cfg: MeteorConfig): Record<string, number> & { total: number } {
+  const count = (m: Map<string, number[]>) => [...m.values()].reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+  const parts = {
+    vision: countVisionParams(cfg.vision),
+    mambaVisionProjector: count(projectorShapes(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel)),
+    mlmVisionProjector: count(projectorShapes(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel)),
+    mamba: countMambaParams(cfg.mamba),
+    torProjector: count(projectorShapes(PROJECTORS.tor, cfg.mamba.dModel, cfg.mlm.dModel)),
+    mlm: countMlmParams(cfg.mlm),
+  };
+  return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
+}

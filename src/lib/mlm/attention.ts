@@ -1,0 +1,77 @@
+/**
+ * Grouped-query causal self-attention with rotary positions and a KV cache, as InternLM2's
+ * `InternLM2Attention` (packed `wqkv`, grouped per kv head). Queries of one kv group are
+ * stacked along the sequence axis so keys and values are never repeated in memory.
+ */
+import * as tf from "../tf.ts";
+import { linear } from "../nn/linear.ts";
+import type { MlmConfig } from "./config.ts";
+import { applyRope } from "./rope.ts";
+
+/** Keys and values of the positions seen so far: each [b, nKvHead, t, hd] (post-rotary keys). */
+export interface KvEntry {
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+}
+
+export interface AttentionOptions {
+  /** Keys/values of earlier positions; the new ones are appended. */
+  cache?: KvEntry;
+  /** Return the extended cache. */
+  returnCache?: boolean;
+  /** Rotary tables for the new positions (offset by the cache length): [l, hd] each. */
+  cos: tf.Tensor2D;
+  sin: tf.Tensor2D;
+  /** When given, the attention probabilities [b, nHead, l, t] are pushed here (kept). */
+  attentionOut?: tf.Tensor4D[];
+}
+
+/** Additive causal mask for l new queries after `past` cached keys: [l, past + l]. */
+export function causalMask(l: number, past: number): tf.Tensor2D {
+  const t = past + l;
+  const m = new Float32Array(l * t);
+  for (let i = 0; i < l; i++) for (let j = past + i + 1; j < t; j++) m[i * t + j] = -1e9;
+  return tf.tensor2d(m, [l, t]);
+}
+
+/** x: [b, l, d] (normed) → { out: [b, l, d], cache? } */
+export function attentionForward(
+  params: Readonly<Record<string, tf.Tensor>>,
+  prefix: string,
+  cfg: MlmConfig,
+  x: tf.Tensor3D,
+  opts: AttentionOptions,
+): { out: tf.Tensor3D; cache?: KvEntry } {
+  const { nHead, nKvHead, headDim: hd } = cfg;
+  const g = nHead / nKvHead;
+  const [b, l] = x.shape;
+  let cache: KvEntry | undefined;
+  const out = tf.tidy(() => {
+    const qkv = linear(x, params[`${prefix}.wqkv.weight`]!).reshape([b, l, nKvHead, g + 2, hd]); // [b, l, kv, g+2, hd]
+    const q = qkv.slice([0, 0, 0, 0, 0], [b, l, nKvHead, g, hd]).reshape([b, l, nHead, hd]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // [b, h, l, hd]
+    const kNew = qkv.slice([0, 0, 0, g, 0], [b, l, nKvHead, 1, hd]).reshape([b, l, nKvHead, hd]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // [b, kv, l, hd]
+    const vNew = qkv.slice([0, 0, 0, g + 1, 0], [b, l, nKvHead, 1, hd]).reshape([b, l, nKvHead, hd]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // [b, kv, l, hd]
+    const qr = applyRope(q, opts.cos, opts.sin); // [b, h, l, hd]
+    const kr = applyRope(kNew, opts.cos, opts.sin); // [b, kv, l, hd]
+    const k = opts.cache ? (tf.concat([opts.cache.k, kr], 2) as tf.Tensor4D) : kr; // [b, kv, t, hd]
+    const v = opts.cache ? (tf.concat([opts.cache.v, vNew], 2) as tf.Tensor4D) : vNew; // [b, kv, t, hd]
+    const t = k.shape[2];
+    if (opts.returnCache) cache = { k: tf.keep(k), v: tf.keep(v) };
+
+    const qg = qr.reshape([b * nKvHead, g * l, hd]); // [b·kv, g·l, hd] (heads kv·g + j)
+    const scores = tf
+      .matMul(qg, k.reshape([b * nKvHead, t, hd]), false, true) // [b·kv, g·l, t]
+      .mul(1 / Math.sqrt(hd))
+      .reshape([b * nKvHead, g, l, t])
+      .add(causalMask(l, t - l)); // [b·kv, g, l, t]
+    const probs = tf.softmax(scores, -1); // [b·kv, g, l, t]
+    if (opts.attentionOut) opts.attentionOut.push(tf.keep(probs.reshape([b, nHead, l, t]) as tf.Tensor4D));
+    const ctx = tf
+      .matMul(probs.reshape([b * nKvHead, g * l, t]), v.reshape([b * nKvHead, t, hd])) // [b·kv, g·l, hd]
+      .reshape([b, nHead, l, hd])
+      .transpose([0, 2, 1, 3])
+      .reshape([b, l, nHead * hd]); // [b, l, d]
+    return linear(ctx, params[`${prefix}.wo.weight`]!) as tf.Tensor3D; // [b, l, d]
+  });
+  return cache ? { out, cache } : { out };
+}
