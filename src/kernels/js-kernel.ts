@@ -5,26 +5,26 @@
  */
 import type { DataType, KernelBackend, TensorInfo, TypedArray } from "@tensorflow/tfjs-core";
 
-/** The backends a JS kernel is registered for. */
+/** The backends a JS kernel is registered for. `backend` arguments below are a kernel's `backend` (typed `{}` by tfjs). */
 export const JS_KERNEL_BACKENDS = ["cpu", "wasm"] as const;
 
 /** The values of `t` as a typed array (a copy on wasm, the live buffer on cpu: never write to it). */
-export function readValues(backend: KernelBackend, t: TensorInfo): TypedArray {
-  return backend.readSync(t.dataId) as TypedArray;
+export function readValues(backend: object, t: TensorInfo): TypedArray {
+  return (backend as KernelBackend).readSync(t.dataId) as TypedArray;
 }
 
-export function readF32(backend: KernelBackend, t: TensorInfo): Float32Array {
+export function readF32(backend: object, t: TensorInfo): Float32Array {
   const v = readValues(backend, t);
   return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
 }
 
-export function readI32(backend: KernelBackend, t: TensorInfo): Int32Array {
+export function readI32(backend: object, t: TensorInfo): Int32Array {
   const v = readValues(backend, t);
   return v instanceof Int32Array ? v : Int32Array.from(v as ArrayLike<number>);
 }
 
 /** A new tensor on `backend` holding `values` (ownership passes to the backend). */
-export function makeOutput(backend: KernelBackend, shape: number[], dtype: DataType, values: TypedArray): TensorInfo {
+export function makeOutput(backend: object, shape: number[], dtype: DataType, values: TypedArray): TensorInfo {
   return (backend as unknown as { makeTensorInfo(s: number[], d: DataType, v: TypedArray): TensorInfo }).makeTensorInfo(
     shape,
     dtype,
