@@ -23,11 +23,17 @@ export function readI32(backend: object, t: TensorInfo): Int32Array {
   return v instanceof Int32Array ? v : Int32Array.from(v as ArrayLike<number>);
 }
 
-/** A new tensor on `backend` holding `values` (ownership passes to the backend). */
+/**
+ * A new tensor on `backend` holding `values` (ownership passes to the backend). The cpu
+ * backend takes values through `makeTensorInfo`; the wasm backend has none and copies them
+ * into its heap through `makeOutput(shape, dtype, memoryOffset, values)`.
+ */
 export function makeOutput(backend: object, shape: number[], dtype: DataType, values: TypedArray): TensorInfo {
-  return (backend as unknown as { makeTensorInfo(s: number[], d: DataType, v: TypedArray): TensorInfo }).makeTensorInfo(
-    shape,
-    dtype,
-    values,
-  );
+  const b = backend as {
+    makeTensorInfo?: (s: number[], d: DataType, v: TypedArray) => TensorInfo;
+    makeOutput?: (s: number[], d: DataType, offset?: number, v?: TypedArray) => TensorInfo;
+  };
+  if (b.makeTensorInfo) return b.makeTensorInfo(shape, dtype, values);
+  if (b.makeOutput) return b.makeOutput(shape, dtype, undefined, values);
+  throw new Error("makeOutput: this backend can take neither makeTensorInfo nor makeOutput");
 }

@@ -1,0 +1,68 @@
+/**
+ * AdamW (Loshchilov & Hutter 2019) exactly as PyTorch's `torch.optim.AdamW`: decoupled
+ * weight decay p ← p·(1 − lr·wd), then the bias-corrected Adam step. Decay applies to
+ * matrices (rank ≥ 2) only, as nanoGPT does; norms, biases and vectors are not decayed.
+ * Its state (step, m, v) is plain tensors by parameter name, so it can be checkpointed and
+ * a resumed run continues exactly.
+ */
+import * as tf from "../tf.ts";
+
+export interface AdamWConfig {
+  /** β₁. Default 0.9. */
+  beta1: number;
+  /** β₂. Default 0.95 (nanoGPT; PyTorch's default is 0.999). */
+  beta2: number;
+  /** ε. Default 1e-8. */
+  eps: number;
+  /** Decoupled weight decay. Default 0.01. */
+  weightDecay: number;
+}
+
+export const ADAMW_DEFAULTS: AdamWConfig = Object.freeze({ beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 });
+
+export interface AdamWState {
+  step: number;
+  m: Record<string, tf.Tensor>;
+  v: Record<string, tf.Tensor>;
+}
+
+export class AdamW {
+  readonly config: AdamWConfig;
+  state: AdamWState = { step: 0, m: {}, v: {} };
+
+  constructor(config: Partial<AdamWConfig> = {}) {
+    this.config = Object.freeze({ ...ADAMW_DEFAULTS, ...config });
+  }
+
+  /** Applies one update with learning rate `lr` to `vars` given `grads` (same names). */
+  apply(vars: Readonly<Record<string, tf.Variable>>, grads: Readonly<Record<string, tf.Tensor>>, lr: number): void {
+    const { beta1, beta2, eps, weightDecay } = this.config;
+    const t = ++this.state.step;
+    const c1 = 1 - beta1 ** t;
+    const c2 = 1 - beta2 ** t;
+    for (const [name, g] of Object.entries(grads)) {
+      const p = vars[name];
+      if (!p) throw new Error(`AdamW: gradient for unknown parameter ${name}`);
+      const mOld = this.state.m[name];
+      const vOld = this.state.v[name];
+      const [m, v] = tf.tidy(() => [
+        mOld ? mOld.mul(beta1).add(g.mul(1 - beta1)) : g.mul(1 - beta1),
+        vOld ? vOld.mul(beta2).add(g.square().mul(1 - beta2)) : g.square().mul(1 - beta2),
+      ]);
+      tf.dispose([mOld, vOld].filter((x): x is tf.Tensor => x !== undefined));
+      this.state.m[name] = m!;
+      this.state.v[name] = v!;
+      tf.tidy(() => {
+        const decayed = p.rank >= 2 && weightDecay > 0 ? p.mul(1 - lr * weightDecay) : p;
+        const stepSize = lr / c1;
+        const denom = v!.div(c2).sqrt().add(eps);
+        p.assign(decayed.sub(m!.div(denom).mul(stepSize)));
+      });
+    }
+  }
+
+  dispose(): void {
+    tf.dispose([...Object.values(this.state.m), ...Object.values(this.state.v)]);
+    this.state = { step: 0, m: {}, v: {} };
+  }
+}

@@ -1,0 +1,50 @@
+/** Masked next-token cross-entropy and gradient-norm clipping. */
+import * as tf from "../tf.ts";
+
+/**
+ * Mean cross-entropy over positions whose target is ≥ 0.
+ * logits: [b, l, v], targets: [b·l] (−1 = ignored) → scalar
+ */
+export function maskedCrossEntropy(logits: tf.Tensor3D, targets: Int32Array): tf.Scalar {
+  const [b, l, v] = logits.shape;
+  if (targets.length !== b * l) throw new Error(`targets has ${targets.length} entries, expected ${b * l}`);
+  let count = 0;
+  for (const t of targets) {
+    if (t >= v) throw new Error(`target id ${t} is outside the head's ${v} outputs`);
+    if (t >= 0) count++;
+  }
+  if (count === 0) throw new Error("no target positions in the batch");
+  return tf.tidy(() => {
+    const logp = tf.logSoftmax(logits.reshape([b * l, v])); // [b·l, v]
+    const safe = tf.tensor1d(Int32Array.from(targets, (t) => Math.max(t, 0)), "int32"); // [b·l]
+    const mask = tf.tensor1d(Float32Array.from(targets, (t) => (t >= 0 ? 1 : 0))); // [b·l]
+    const picked = logp.mul(tf.oneHot(safe, v)).sum(-1); // [b·l]
+    return picked.mul(mask).sum().div(-count) as tf.Scalar;
+  });
+}
+
+/** Scales gradients so their global L2 norm is at most `maxNorm`; returns the norm before clipping. */
+export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): number {
+  const norm = tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())).sqrt().dataSync()[0]!);
+  if (Number.isFinite(norm) && norm > maxNorm) {
+    const scale = maxNorm / (norm + 1e-6);
+    for (const [k, g] of Object.entries(grads)) {
+      grads[k] = tf.tidy(() => g.mul(scale));
+      g.dispose();
+    }
+  }
+  return norm;
+}
+
+/**
+ * Greedy exact match under teacher forcing: a row is correct when the argmax at every target
+ * position equals the target. By induction this is exactly "greedy decoding reproduces the
+ * target", so one batched forward scores greedy accuracy. logits: [b, l, v] → [b] booleans
+ */
+export function greedyExactMatch(logits: tf.Tensor3D, targets: Int32Array): boolean[] {
+  const [b, l] = logits.shape;
+  const arg = tf.tidy(() => logits.argMax(-1).dataSync()); // [b·l]
+  const ok = new Array<boolean>(b).fill(true);
+  for (let i = 0; i < b * l; i++) if (targets[i]! >= 0 && arg[i] !== targets[i]) ok[Math.floor(i / l)] = false;
+  return ok;
+}
