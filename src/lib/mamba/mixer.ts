@@ -125,6 +125,9 @@ function lastConvInputs(xpad: tf.Tensor3D, K: number, l: number, lengths?: tf.Te
   const [b, , E] = xpad.shape;
   if (K === 1) return tf.zeros([b, 0, E]);
   if (!lengths) return xpad.slice([0, l, 0], [b, K - 1, E]); // [b, k-1, e]
-  const idx = lengths.reshape([b, 1]).add(tf.range(0, K - 1, 1, "int32").reshape([1, K - 1])); // [b, k-1]
-  return tf.gather(xpad, idx.cast("int32"), 1, 1) as tf.Tensor3D; // [b, k-1, e]
+  // Flat row indices i·(l+k−1) + len_i + j (a plain gather: wasm's batched gather misbehaves).
+  const rowsPerBatch = l + K - 1;
+  const starts = lengths.add(tf.range(0, b, 1, "int32").mul(rowsPerBatch)).reshape([b, 1]); // [b, 1]
+  const idx = starts.add(tf.range(0, K - 1, 1, "int32").reshape([1, K - 1])).reshape([b * (K - 1)]); // [b·(k-1)]
+  return tf.gather(xpad.reshape([b * rowsPerBatch, E]), idx.cast("int32")).reshape([b, K - 1, E]) as tf.Tensor3D; // [b, k-1, e]
 }
