@@ -4,6 +4,7 @@
  */
 import { infoCommand } from "./commands/info.ts";
 import { mambaCommand } from "./commands/mamba.ts";
+import { dataCommand } from "./commands/data.ts";
 import { UsageError } from "./args.ts";
 
 export interface Command {
@@ -14,6 +15,7 @@ export interface Command {
 const COMMANDS: Record<string, Command> = {
   info: infoCommand,
   mamba: mambaCommand,
+  data: dataCommand,
 };
 
 function usage(): string {
