@@ -116,10 +116,11 @@ function encodeRow(
     } else push(id, -1, -1);
   }
   if (numTor !== null && tors !== numTor) throw new BatchError(`prompt holds ${tors} <tor> tokens, expected ${numTor}`);
-  const targets = new Array<number>(ids.length + targetIds.length).fill(-1);
+  const promptLength = ids.length;
+  const targets = new Array<number>(promptLength + targetIds.length).fill(-1);
   for (let j = 0; j < targetIds.length; j++) {
     if (targetIds[j] === torId || targetIds[j] === imageId) throw new BatchError("a target may not contain <tor> or <image>");
-    targets[ids.length + j - 1] = targetIds[j]!;
+    targets[promptLength + j - 1] = targetIds[j]!; // position t predicts token t + 1
     push(targetIds[j]!, -1, -1);
   }
   return { ids, imageIndex, torIndex, targets };

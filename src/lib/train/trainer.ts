@@ -1,0 +1,218 @@
+/**
+ * The training loop, as a steppable object so the CLI, the pages (which must yield to the
+ * browser between steps) and the tests drive it alike. No I/O: the caller renders images,
+ * prints progress and writes checkpoints.
+ *
+ * Determinism: the batch of (stage, step) is a pure function of the seed (a seeded shuffle
+ * per epoch), so a run resumed from a checkpoint continues with exactly the batches and
+ * optimizer state it would have had.
+ */
+import type * as tf from "../tf.ts";
+import { placeTor, type TorPlacement } from "../data/insert-tor.ts";
+import { mulberry32 } from "../nn/init.ts";
+import { buildBatch, type BatchItem, type MeteorBatch, type TokenizerLike } from "../meteor/batch.ts";
+import type { MeteorConfig } from "../meteor/config.ts";
+import { selectParts } from "../meteor/params.ts";
+import { AdamW, type AdamWState } from "./adamw.ts";
+import { evaluate, type EvalResult } from "./evaluate.ts";
+import { cosineLr } from "./schedule.ts";
+import { STAGES_OF, batchKind, trainableParts, type Stage, type System } from "./stages.ts";
+import { batchLoss, trainStep, type StepResult } from "./step.ts";
+
+export interface TrainOptions {
+  /** Which system: Meteor, or a baseline ("mlm" alone, "oracle" with the rationale). */
+  system: System;
+  /** Seeds initialisation elsewhere and the data order here. */
+  seed: number;
+  /** Optimisation steps per stage. */
+  steps: Readonly<Record<Stage, number>>;
+  batchSize: number;
+  /** Peak learning rate of every stage (cosine to `lr · lrFloorRatio`). */
+  lr: number;
+  /** Paper: 1e-4 → 1e-6, i.e. 0.01. */
+  lrFloorRatio: number;
+  warmupSteps: number;
+  /** Global gradient-norm clip. */
+  clipNorm: number;
+  /** Train the vision encoder after pretraining (default frozen, as Meteor freezes CLIP). */
+  trainVision: boolean;
+  /** `<tor>` placement in step 1 (ablations); the paper's is "even". */
+  placement: TorPlacement;
+  /** Validate every this many steps (0 = only at stage ends). */
+  evalEvery: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, "system" | "seed" | "steps"> = Object.freeze({
+  batchSize: 16,
+  lr: 3e-3,
+  lrFloorRatio: 0.01,
+  warmupSteps: 20,
+  clipNorm: 1,
+  trainVision: false,
+  placement: "even",
+  evalEvery: 100,
+});
+
+/** Everything needed to continue a run exactly (with the optimizer's tensors). */
+export interface TrainerState {
+  stageIndex: number;
+  stageStep: number;
+  history: { stage: Stage; step: number; loss: number; lr: number; gradNorm: number }[];
+  validation: ({ stage: Stage; step: number } & EvalResult)[];
+}
+
+export interface StepReport extends StepResult {
+  stage: Stage;
+  stageStep: number;
+  stageSteps: number;
+  globalStep: number;
+  totalSteps: number;
+  lr: number;
+}
+
+export class Trainer {
+  readonly stages: readonly Stage[];
+  readonly optimizer: AdamW;
+  state: TrainerState;
+  #usable = new Map<Stage, BatchItem[]>();
+
+  constructor(
+    readonly cfg: MeteorConfig,
+    readonly vars: Readonly<Record<string, tf.Variable>>,
+    readonly tokenizer: TokenizerLike,
+    readonly data: { readonly train: readonly BatchItem[]; readonly validation: readonly BatchItem[] },
+    readonly options: TrainOptions,
+    resume?: { state: TrainerState; optimizer?: AdamWState },
+  ) {
+    this.stages = STAGES_OF[options.system].filter((s) => options.steps[s] > 0);
+    this.optimizer = new AdamW();
+    this.state = resume?.state ?? { stageIndex: 0, stageStep: 0, history: [], validation: [] };
+    if (resume?.optimizer) this.optimizer.state = resume.optimizer;
+    if (data.train.length === 0) throw new Error("no training samples");
+  }
+
+  get finished(): boolean {
+    return this.state.stageIndex >= this.stages.length;
+  }
+
+  get stage(): Stage {
+    return this.stages[Math.min(this.state.stageIndex, this.stages.length - 1)]!;
+  }
+
+  get totalSteps(): number {
+    return this.stages.reduce((n, s) => n + this.options.steps[s], 0);
+  }
+
+  get globalStep(): number {
+    return this.stages.slice(0, this.state.stageIndex).reduce((n, s) => n + this.options.steps[s], 0) + this.state.stageStep;
+  }
+
+  placeTorFn(): (r: string) => string | null {
+    return (r) => placeTor(r, { count: this.cfg.numTor, placement: this.options.placement, seed: this.options.seed });
+  }
+
+  /** Training items a stage can use (step 1 drops rationales too short for the `<tor>`s). */
+  usableItems(stage: Stage): BatchItem[] {
+    let items = this.#usable.get(stage);
+    if (!items) {
+      const place = this.placeTorFn();
+      items = stage === "embed" ? this.data.train.filter((it) => place(it.sample.rationale) !== null) : [...this.data.train];
+      if (items.length === 0) throw new Error(`no training sample has a rationale long enough for ${this.cfg.numTor} <tor> tokens`);
+      this.#usable.set(stage, items);
+    }
+    return items;
+  }
+
+  /** The batch of `step` in `stage`: a seeded shuffle per epoch, so it depends on nothing else. */
+  batchAt(stage: Stage, step: number): MeteorBatch {
+    const items = this.usableItems(stage);
+    const B = Math.min(this.options.batchSize, items.length);
+    const perEpoch = Math.floor(items.length / B);
+    const epoch = Math.floor(step / perEpoch);
+    const order = shuffled(items.length, this.options.seed * 1_000_003 + this.stages.indexOf(stage) * 7919 + epoch);
+    const start = (step % perEpoch) * B;
+    const chosen = order.slice(start, start + B).map((i) => items[i]!);
+    return buildBatch(chosen, this.tokenizer, {
+      ...batchKind(stage, this.options.system),
+      numTor: this.cfg.numTor,
+      numPatches: this.cfg.vision.numPatches,
+      placeTor: this.placeTorFn(),
+    });
+  }
+
+  /** One optimisation step of the current stage; advances to the next stage at its end. */
+  step(): StepReport {
+    if (this.finished) throw new Error("training is finished");
+    const stage = this.stage;
+    const stageSteps = this.options.steps[stage];
+    const s = this.state.stageStep;
+    const lr = cosineLr(
+      { peak: this.options.lr, floor: this.options.lr * this.options.lrFloorRatio, warmupSteps: Math.min(this.options.warmupSteps, stageSteps), totalSteps: stageSteps },
+      s,
+    );
+    const trainable = Object.keys(selectParts(this.vars, trainableParts(stage, this.options.system, this.options)));
+    const result = trainStep({
+      cfg: this.cfg,
+      vars: this.vars,
+      trainable,
+      optimizer: this.optimizer,
+      batch: this.batchAt(stage, s),
+      lr,
+      clipNorm: this.options.clipNorm,
+    });
+    this.state.history.push({ stage, step: s, loss: result.loss, lr, gradNorm: result.gradNorm });
+    const report: StepReport = { ...result, stage, stageStep: s + 1, stageSteps, globalStep: this.globalStep + 1, totalSteps: this.totalSteps, lr };
+    this.state.stageStep++;
+    if (this.state.stageStep >= stageSteps) {
+      // each stage trains a different set of parts: its optimizer starts afresh
+      this.optimizer.dispose();
+      this.state.stageIndex++;
+      this.state.stageStep = 0;
+    }
+    return report;
+  }
+
+  /** Whether validation is due after the step just reported. */
+  validationDue(r: StepReport): boolean {
+    return r.stageStep === r.stageSteps || (this.options.evalEvery > 0 && r.stageStep % this.options.evalEvery === 0);
+  }
+
+  /** Validation of `stage`: answer accuracy (answer stage) or the stage's loss on validation items. */
+  validate(stage: Stage, step: number, limit = 128): EvalResult & { stage: Stage; step: number } {
+    const items = this.data.validation.slice(0, limit);
+    let result: EvalResult;
+    if (stage === "answer") {
+      result = evaluate(this.cfg, this.vars, this.tokenizer, items, { system: this.options.system, batchSize: this.options.batchSize });
+    } else {
+      const place = this.placeTorFn();
+      const usable = stage === "embed" ? items.filter((it) => place(it.sample.rationale) !== null) : items;
+      let total = 0;
+      for (let i = 0; i < usable.length; i += this.options.batchSize) {
+        const batch = buildBatch(usable.slice(i, i + this.options.batchSize), this.tokenizer, {
+          ...batchKind(stage, this.options.system),
+          numTor: this.cfg.numTor,
+          numPatches: this.cfg.vision.numPatches,
+          placeTor: place,
+        });
+        const l = batchLoss(this.cfg, this.vars, batch);
+        total += l.dataSync()[0]! * Math.min(this.options.batchSize, usable.length - i);
+        l.dispose();
+      }
+      result = { loss: usable.length ? total / usable.length : Number.NaN, n: usable.length };
+    }
+    const entry = { stage, step, ...result };
+    this.state.validation.push(entry);
+    return entry;
+  }
+}
+
+/** A seeded Fisher–Yates permutation of 0…n−1. */
+export function shuffled(n: number, seed: number): number[] {
+  const rand = mulberry32(seed >>> 0);
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
