@@ -7,14 +7,16 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/io/atomic-file.ts";
-import { resolveDataConfig, type DataConfigInput } from "../../lib/data/config.ts";
+import { DATA_CONFIG_DEFAULTS as D, resolveDataConfig, type DataConfigInput } from "../../lib/data/config.ts";
 import { generateDataset } from "../../lib/data/dataset.ts";
 import { renderImage } from "../../lib/data/render-node.ts";
 import { FAMILIES, SPLITS, type Family, type Sample, type Split } from "../../lib/data/sample.ts";
 import { UsageError, parseCommandArgs } from "../args.ts";
 import type { Command } from "../main.ts";
 
-const HELP = `meteor data --out DIR [--n 20] [--seed N] [--family all|NAME[,NAME…]] [--split train|validation|test] [--size 32]
+const N_DEFAULT = 20;
+
+const HELP = `meteor data --out DIR [--n ${N_DEFAULT}] [--seed ${D.seed}] [--family ${D.families}|NAME[,NAME…]] [--split ${D.split}|validation|test] [--size ${D.imageSize}]
 
 Generates --n samples (spread round-robin over the families) and writes
   DIR/samples.jsonl     one JSON sample per line (id, family, split, template, question,
@@ -59,7 +61,7 @@ export const dataCommand: Command = {
       throw new UsageError(`--split must be one of ${SPLITS.join(", ")}, got ${JSON.stringify(v.split)}`);
     }
     const cfg = resolveDataConfig({
-      n: intFlag("--n", v.n) ?? 20,
+      n: intFlag("--n", v.n) ?? N_DEFAULT,
       seed: intFlag("--seed", v.seed),
       families: familiesFlag(v.family),
       split: v.split as Split | undefined,

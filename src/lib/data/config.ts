@@ -26,7 +26,9 @@ export interface DataConfig {
   readonly imageSize: number;
 }
 
-const DEFAULTS = { families: "all", seed: 0, split: "train", imageSize: 32 } as const satisfies Required<Omit<DataConfigInput, "n">>;
+/** The one place the defaults live (the CLI help reads them from here). */
+export const DATA_CONFIG_DEFAULTS = { families: "all", seed: 0, split: "train", imageSize: 32 } as const satisfies Required<Omit<DataConfigInput, "n">>;
+const DEFAULTS = DATA_CONFIG_DEFAULTS;
 
 const KNOWN_KEYS = new Set<string>(["n", ...Object.keys(DEFAULTS)]);
 

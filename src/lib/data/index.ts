@@ -6,7 +6,7 @@
  */
 export { FAMILIES, SPLITS } from "./sample.ts";
 export type { Family, Split, Sample, Draft } from "./sample.ts";
-export { resolveDataConfig } from "./config.ts";
+export { resolveDataConfig, DATA_CONFIG_DEFAULTS } from "./config.ts";
 export type { DataConfig, DataConfigInput } from "./config.ts";
 export { generateDataset, generateSample, familyInfo, FAMILY_DEFINITIONS } from "./dataset.ts";
 export type { FamilyDefinition, Template } from "./families/family.ts";
