@@ -5,6 +5,7 @@
 import { infoCommand } from "./commands/info.ts";
 import { mambaCommand } from "./commands/mamba.ts";
 import { dataCommand } from "./commands/data.ts";
+import { trainCommand } from "./commands/train.ts";
 import { UsageError } from "./args.ts";
 
 export interface Command {
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   info: infoCommand,
   mamba: mambaCommand,
   data: dataCommand,
+  train: trainCommand,
 };
 
 function usage(): string {

@@ -1,0 +1,134 @@
+/**
+ * A training run's whole configuration — model preset, system, data sizes, optimisation —
+ * resolved once and frozen, with the named run presets (`tiny`, `small`) as data. What
+ * `meteor train` writes into a checkpoint's config.json, and what a resumed run reads back.
+ */
+import { ConfigError } from "../mamba/config.ts";
+import { FAMILIES, type Family } from "../data/sample.ts";
+import type { TorPlacement } from "../data/insert-tor.ts";
+import { METEOR_PRESETS } from "../meteor/config.ts";
+import type { Stage, System } from "./stages.ts";
+import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from "./trainer.ts";
+
+export interface RunConfigInput {
+  /** Model size: a Meteor preset ("tiny", "small"). */
+  preset: string;
+  /** "meteor" (default), or a baseline: "mlm" (no Mamba, no rationale), "oracle" (rationale in the prompt). */
+  system?: System;
+  /** Seeds data order, initialisation and `<tor>` random placement. Default 0. */
+  seed?: number;
+  /** `<tor>` tokens per sample. Default 10 (the paper's). */
+  numTor?: number;
+  /** Seed of the generated data, fixed across runs so systems and seeds see the same samples. Default 0. */
+  dataSeed?: number;
+  /** Training-set size (samples, spread over the families). */
+  trainSize?: number;
+  /** Validation samples used during training. */
+  validationSize?: number;
+  /** Test samples for `meteor eval`. */
+  testSize?: number;
+  families?: readonly Family[] | "all";
+  /** Optimisation steps per stage; a baseline ignores "embed". */
+  steps?: Partial<Record<Stage, number>>;
+  batchSize?: number;
+  lr?: number;
+  warmupSteps?: number;
+  clipNorm?: number;
+  trainVision?: boolean;
+  placement?: TorPlacement;
+  evalEvery?: number;
+}
+
+export interface RunConfig {
+  readonly preset: string;
+  readonly system: System;
+  readonly seed: number;
+  readonly numTor: number;
+  readonly dataSeed: number;
+  readonly trainSize: number;
+  readonly validationSize: number;
+  readonly testSize: number;
+  readonly families: readonly Family[];
+  readonly train: Readonly<TrainOptions>;
+}
+
+/** Per-preset defaults: how long each stage trains, how much data. */
+export const RUN_PRESETS: Record<string, Omit<RunConfigInput, "preset">> = {
+  tiny: { trainSize: 2000, validationSize: 128, testSize: 400, steps: { pretrain: 250, embed: 120, answer: 200 }, batchSize: 16, lr: 3e-3 },
+  small: { trainSize: 6000, validationSize: 256, testSize: 800, steps: { pretrain: 1200, embed: 600, answer: 900 }, batchSize: 16, lr: 2e-3 },
+};
+
+const KNOWN = new Set([
+  "preset", "system", "seed", "numTor", "dataSeed", "trainSize", "validationSize", "testSize", "families", "steps", "batchSize", "lr",
+  "warmupSteps", "clipNorm", "trainVision", "placement", "evalEvery",
+]);
+
+function posInt(name: string, v: unknown, allowZero = false): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < (allowZero ? 0 : 1)) {
+    throw new ConfigError(`run.${name} must be a ${allowZero ? "non-negative" : "positive"} integer, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+export function resolveRunConfig(input: RunConfigInput): RunConfig {
+  if (input === null || typeof input !== "object") throw new ConfigError("run config must be an object");
+  for (const k of Object.keys(input)) if (!KNOWN.has(k)) throw new ConfigError(`unknown run config field "${k}"`);
+  if (!(input.preset in METEOR_PRESETS)) {
+    throw new ConfigError(`unknown preset "${input.preset}"; known: ${Object.keys(METEOR_PRESETS).join(", ")}`);
+  }
+  const base = RUN_PRESETS[input.preset] ?? RUN_PRESETS.tiny!;
+  const v = { ...base, ...Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)) } as RunConfigInput;
+  const system = v.system ?? "meteor";
+  if (!["meteor", "mlm", "oracle"].includes(system)) throw new ConfigError(`run.system must be meteor, mlm or oracle, got "${system}"`);
+  const steps = { pretrain: 0, embed: 0, answer: 0, ...base.steps, ...v.steps };
+  for (const [k, n] of Object.entries(steps)) posInt(`steps.${k}`, n, true);
+  if (system !== "meteor") steps.embed = 0;
+  const families = v.families === undefined || v.families === "all" ? [...FAMILIES] : [...v.families];
+  for (const f of families) if (!FAMILIES.includes(f)) throw new ConfigError(`unknown family "${f}"; known: ${FAMILIES.join(", ")}`);
+  const lr = v.lr ?? DEFAULT_TRAIN_OPTIONS.lr;
+  if (!(lr > 0) || !Number.isFinite(lr)) throw new ConfigError(`run.lr must be a positive number, got ${lr}`);
+  const placement = v.placement ?? DEFAULT_TRAIN_OPTIONS.placement;
+  if (!["even", "start", "end", "random"].includes(placement)) throw new ConfigError(`run.placement must be even, start, end or random, got "${placement}"`);
+  const seed = v.seed ?? 0;
+  return Object.freeze({
+    preset: input.preset,
+    system,
+    seed: posInt("seed", seed, true),
+    numTor: posInt("numTor", v.numTor ?? 10),
+    dataSeed: posInt("dataSeed", v.dataSeed ?? 0, true),
+    trainSize: posInt("trainSize", v.trainSize),
+    validationSize: posInt("validationSize", v.validationSize),
+    testSize: posInt("testSize", v.testSize),
+    families: Object.freeze(families),
+    train: Object.freeze({
+      ...DEFAULT_TRAIN_OPTIONS,
+      system,
+      seed,
+      steps: Object.freeze(steps),
+      batchSize: posInt("batchSize", v.batchSize ?? DEFAULT_TRAIN_OPTIONS.batchSize),
+      lr,
+      warmupSteps: posInt("warmupSteps", v.warmupSteps ?? DEFAULT_TRAIN_OPTIONS.warmupSteps, true),
+      clipNorm: v.clipNorm ?? DEFAULT_TRAIN_OPTIONS.clipNorm,
+      trainVision: v.trainVision ?? DEFAULT_TRAIN_OPTIONS.trainVision,
+      placement,
+      evalEvery: posInt("evalEvery", v.evalEvery ?? DEFAULT_TRAIN_OPTIONS.evalEvery, true),
+    }),
+  });
+}
+
+/** The input that reproduces `cfg` (what a checkpoint stores). */
+export function runConfigInput(cfg: RunConfig): RunConfigInput {
+  const { train, ...rest } = cfg;
+  return {
+    ...rest,
+    families: [...cfg.families],
+    steps: { ...train.steps },
+    batchSize: train.batchSize,
+    lr: train.lr,
+    warmupSteps: train.warmupSteps,
+    clipNorm: train.clipNorm,
+    trainVision: train.trainVision,
+    placement: train.placement,
+    evalEvery: train.evalEvery,
+  };
+}
