@@ -1,19 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { generateDataset } from "../../src/lib/data/dataset.ts";
 import { insertTor } from "../../src/lib/data/insert-tor.ts";
-import { SPECIAL_TOKENS, Tokenizer, TokenizerError, buildTokenizer, splitPieces } from "../../src/lib/data/tokenizer.ts";
+import { LEADING_SPECIAL_TOKENS, Tokenizer, TokenizerError, buildTokenizer, splitPieces } from "../../src/lib/data/tokenizer.ts";
 
 const train = generateDataset({ n: 800, seed: 11, split: "train" });
 const texts = train.flatMap((s) => [s.question, s.rationale, s.answer]);
 const tok = buildTokenizer(texts);
 
 describe("word tokenizer", () => {
-  it("puts the specials at fixed ids, then \\n, then the numbers 0…100", () => {
-    SPECIAL_TOKENS.forEach((s, i) => expect(tok.id(s)).toBe(i));
+  it("puts the leading specials at fixed ids, then \\n, the numbers 0…100, and <image>, <tor> last", () => {
+    LEADING_SPECIAL_TOKENS.forEach((s, i) => expect(tok.id(s)).toBe(i));
     expect(tok.id("<pad>")).toBe(0);
-    expect(tok.id("\n")).toBe(8);
-    expect(tok.id("0")).toBe(9);
-    expect(tok.id("100")).toBe(109);
+    expect(tok.id("\n")).toBe(6);
+    expect(tok.id("0")).toBe(7);
+    expect(tok.id("100")).toBe(107);
+    // the MLM head has vocabSize − 2 rows: these two can never be emitted
+    expect(tok.id("<image>")).toBe(tok.vocabSize - 2);
+    expect(tok.id("<tor>")).toBe(tok.vocabSize - 1);
     expect(tok.vocabSize).toBeGreaterThan(200);
     expect(tok.vocabSize).toBeLessThan(600); // a modest vocabulary for tiny models
   });
@@ -63,9 +66,11 @@ describe("word tokenizer", () => {
     expect(bad({ tokens: "abc" })).toThrow(/tokens must be an array/);
     expect(bad({ tokens: ["<s>", ...good.tokens.slice(1)] })).toThrow(/appears twice/);
     expect(bad({ tokens: ["<s>", "<pad>", ...good.tokens.slice(2)] })).toThrow(/special token <pad> must have id 0/);
-    expect(bad({ tokens: [...good.tokens, 7] })).toThrow(/tokens\[\d+\] must be a non-empty string/);
-    expect(bad({ tokens: [...good.tokens, "Two words"] })).toThrow(/not a single lower-case piece/);
-    expect(bad({ tokens: good.tokens.filter((t) => t !== "\n") })).toThrow(/"\\n" must have id 8/);
+    const body = good.tokens.slice(0, -2);
+    expect(bad({ tokens: [...body, 7, "<image>", "<tor>"] })).toThrow(/tokens\[\d+\] must be a non-empty string/);
+    expect(bad({ tokens: [...body, "Two words", "<image>", "<tor>"] })).toThrow(/not a single lower-case piece/);
+    expect(bad({ tokens: [...body, "<tor>", "<image>"] })).toThrow(/special token <image> must have id \d+ \(one of the last two\)/);
+    expect(bad({ tokens: good.tokens.filter((t) => t !== "\n") })).toThrow(/"\\n" must have id 6/);
     expect(() => Tokenizer.fromJSON({ ...good, tokens: [...good.tokens] })).not.toThrow();
     for (const f of [bad({ version: 2 }), bad({ tokens: "abc" })]) expect(f).toThrow(TokenizerError);
   });

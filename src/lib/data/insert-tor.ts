@@ -26,7 +26,7 @@
  * The official code also asserts the result holds exactly `count` `<tor>`, which fails when
  * the rationale itself contains "<tor>"; we throw a RangeError for such input.
  */
-import { mulberry32 } from "../mamba/params.ts";
+import { mulberry32 } from "../random.ts";
 
 export const TOR = "<tor>";
 

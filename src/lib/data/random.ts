@@ -3,7 +3,7 @@
  * a hash of (seed, family, split, index), so a sample never depends on the ones before it
  * and the same arguments always give the same sample, in Node and in the browser.
  */
-import { mulberry32 } from "../mamba/params.ts";
+import { mulberry32 } from "../random.ts";
 
 /** A PRNG: floats in [0, 1). */
 export type Rng = () => number;

@@ -19,8 +19,17 @@ export class TokenizerError extends Error {
   override name = "TokenizerError";
 }
 
-/** Special tokens at fixed ids 0…7, then "\n" at 8. `<|im_start|>`/`<|im_end|>` are InternLM2's chat markers (the spec's [start]/[end]). */
-export const SPECIAL_TOKENS = ["<pad>", "<s>", "</s>", "<unk>", "<image>", "<tor>", "<|im_start|>", "<|im_end|>"] as const;
+/**
+ * Special tokens at fixed ids 0…5, then "\n" at 6. `<|im_start|>`/`<|im_end|>` are
+ * InternLM2's chat markers (the spec's [start]/[end]).
+ */
+export const LEADING_SPECIAL_TOKENS = ["<pad>", "<s>", "</s>", "<unk>", "<|im_start|>", "<|im_end|>"] as const;
+/**
+ * `<image>` and `<tor>` are always the last two ids, as in Meteor (added after InternLM2's
+ * 92,544 pieces): the MLM's head has vocabSize − 2 rows and so can never emit them.
+ */
+export const TRAILING_SPECIAL_TOKENS = ["<image>", "<tor>"] as const;
+export const SPECIAL_TOKENS = [...LEADING_SPECIAL_TOKENS, ...TRAILING_SPECIAL_TOKENS] as const;
 export type SpecialToken = (typeof SPECIAL_TOKENS)[number];
 export const NEWLINE = "\n";
 
@@ -125,20 +134,25 @@ function validateTokens(tokens: readonly unknown[]): void {
     if (first !== undefined) throw new TokenizerError(`token ${JSON.stringify(t)} appears twice (ids ${first} and ${i})`);
     seen.set(t, i);
   });
-  SPECIAL_TOKENS.forEach((s, i) => {
+  LEADING_SPECIAL_TOKENS.forEach((s, i) => {
     if (tokens[i] !== s) throw new TokenizerError(`special token ${s} must have id ${i}, found ${JSON.stringify(tokens[i])}`);
   });
-  if (tokens[SPECIAL_TOKENS.length] !== NEWLINE) throw new TokenizerError(`"\\n" must have id ${SPECIAL_TOKENS.length}`);
-  for (const t of tokens.slice(SPECIAL_TOKENS.length + 1) as string[]) {
+  const n = tokens.length;
+  TRAILING_SPECIAL_TOKENS.forEach((s, j) => {
+    const i = n - TRAILING_SPECIAL_TOKENS.length + j;
+    if (tokens[i] !== s) throw new TokenizerError(`special token ${s} must have id ${i} (one of the last two), found ${JSON.stringify(tokens[i])}`);
+  });
+  if (tokens[LEADING_SPECIAL_TOKENS.length] !== NEWLINE) throw new TokenizerError(`"\\n" must have id ${LEADING_SPECIAL_TOKENS.length}`);
+  for (const t of tokens.slice(LEADING_SPECIAL_TOKENS.length + 1, n - TRAILING_SPECIAL_TOKENS.length) as string[]) {
     const pieces = splitPieces(t);
     if (pieces.length !== 1 || pieces[0] !== t) throw new TokenizerError(`token ${JSON.stringify(t)} is not a single lower-case piece`);
   }
 }
 
 /**
- * A tokenizer whose vocabulary is the specials, "\n", the integers 0…maxNumber, then every
+ * A tokenizer whose vocabulary is the leading specials, "\n", the integers 0…maxNumber, every
  * other piece of `texts` seen at least `minCount` times, most frequent first (ties in
- * code-point order) — so the same texts always give the same ids. Pass the training split's
+ * code-point order), and last `<image>`, `<tor>` — so the same texts always give the same ids. Pass the training split's
  * questions, rationales and answers, and the fixed prompt texts (system message, answer
  * suffix) if the model will see them.
  */
@@ -146,11 +160,11 @@ export function buildTokenizer(texts: Iterable<string>, options: BuildTokenizerO
   const { maxNumber = 100, minCount = 1 } = options;
   const counts = new Map<string, number>();
   for (const text of texts) for (const p of splitPieces(text)) counts.set(p, (counts.get(p) ?? 0) + 1);
-  const fixed = [...SPECIAL_TOKENS, NEWLINE, ...Array.from({ length: maxNumber + 1 }, (_, i) => String(i))];
-  const inFixed = new Set<string>(fixed);
+  const fixed = [...LEADING_SPECIAL_TOKENS, NEWLINE, ...Array.from({ length: maxNumber + 1 }, (_, i) => String(i))];
+  const inFixed = new Set<string>([...fixed, ...TRAILING_SPECIAL_TOKENS]);
   const rest = [...counts]
     .filter(([p, c]) => c >= minCount && !inFixed.has(p))
     .sort(([a, ca], [b, cb]) => cb - ca || (a < b ? -1 : a > b ? 1 : 0))
     .map(([p]) => p);
-  return new Tokenizer([...fixed, ...rest]);
+  return new Tokenizer([...fixed, ...rest, ...TRAILING_SPECIAL_TOKENS]);
 }

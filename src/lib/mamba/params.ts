@@ -9,8 +9,6 @@ import * as tf from "../tf.ts";
 import type { MambaConfig } from "./config.ts";
 import { gaussian as normal, mulberry32, uniformValues, variableFrom } from "../nn/init.ts";
 
-export { mulberry32 };
-
 /** Tensors by HF name. Variables when trainable; plain tensors when loaded for inference. */
 export type MambaParams = Readonly<Record<string, tf.Tensor>>;
 

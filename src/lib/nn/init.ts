@@ -3,24 +3,9 @@
  * repeatable from its seed on every backend: values are made in JS, then uploaded.
  */
 import * as tf from "../tf.ts";
+import { gaussian, mulberry32 } from "../random.ts";
 
-/** mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A standard normal draw (Box–Muller). */
-export function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
+export { gaussian, mulberry32 };
 
 export const uniformValues = (rand: () => number, n: number, bound: number): Float32Array =>
   Float32Array.from({ length: n }, () => (rand() * 2 - 1) * bound);
