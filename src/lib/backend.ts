@@ -12,6 +12,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerSegmentSum } from "../kernels/segment-sum/register.ts";
 import { registerScanKernels } from "../kernels/selective-scan/register.ts";
+import { registerWasmMatMul } from "../kernels/matmul/register-wasm.ts";
 
 export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu", "webgl", "webgpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -72,6 +73,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   tf.env().set("PROD", true);
   registerSegmentSum();
   registerScanKernels();
+  registerWasmMatMul();
 
   if (choice !== "auto") {
     if (choice === "tensorflow" && !(await loadTensorflow())) {
