@@ -6,6 +6,8 @@ import { infoCommand } from "./commands/info.ts";
 import { mambaCommand } from "./commands/mamba.ts";
 import { dataCommand } from "./commands/data.ts";
 import { trainCommand } from "./commands/train.ts";
+import { evalCommand } from "./commands/eval.ts";
+import { askCommand } from "./commands/ask.ts";
 import { UsageError } from "./args.ts";
 
 export interface Command {
@@ -18,6 +20,8 @@ const COMMANDS: Record<string, Command> = {
   mamba: mambaCommand,
   data: dataCommand,
   train: trainCommand,
+  eval: evalCommand,
+  ask: askCommand,
 };
 
 function usage(): string {

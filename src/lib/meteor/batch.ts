@@ -63,7 +63,8 @@ export interface MeteorBatch {
 
 export interface BatchOptions {
   system: MlmPromptKind;
-  stage: "embed" | "answer";
+  /** "prompt": inference — the MLM sequence ends with the prompt, no target. */
+  stage: "embed" | "answer" | "prompt";
   numTor: number;
   /** Image feature rows per image (vision numPatches). */
   numPatches: number;
@@ -171,7 +172,7 @@ export function buildBatch(items: readonly BatchItem[], tok: TokenizerLike, opts
       kind: opts.system,
       rationale: it.sample.rationale,
     });
-    const target = mlmTarget(opts.stage === "embed" ? it.sample.rationale : it.sample.answer);
+    const target = opts.stage === "prompt" ? null : mlmTarget(opts.stage === "embed" ? it.sample.rationale : it.sample.answer);
     return encodeRow(tok, prompt, target, imageRows[i]!, i * opts.numTor, np, meteor ? opts.numTor : 0);
   });
   let mamba: SequenceBatch | undefined;
@@ -198,7 +199,7 @@ export function buildBatch(items: readonly BatchItem[], tok: TokenizerLike, opts
     size: items.length,
     ...(images ? { images } : {}),
     ...(mamba ? { mamba } : {}),
-    mlm: pack(mlmRows, padId, pixels.length > 0, meteor, true),
+    mlm: pack(mlmRows, padId, pixels.length > 0, meteor, opts.stage !== "prompt"),
   };
 }
 

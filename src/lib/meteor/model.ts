@@ -112,7 +112,27 @@ export function torFeatures(
   });
 }
 
-/** The MLM over its prompt+target with images and (for Meteor) `<tor>` rows spliced in. → [b, lq, outputVocab] */
+/** The MLM's input embeddings with images and (for Meteor) `<tor>` rows spliced in. → [b, lq, d] */
+export function mlmInputEmbeddings(
+  params: MeteorParams,
+  cfg: MeteorConfig,
+  batch: MeteorBatch,
+  feats: tf.Tensor3D | null,
+  tor: tf.Tensor3D | null,
+): tf.Tensor3D {
+  const seq = batch.mlm;
+  return tf.tidy(() => {
+    const ids = tf.tensor2d(seq.ids, [batch.size, seq.length], "int32"); // [b, lq]
+    let x = embedWithImages(mlmEmbed(params.mlm, cfg.mlm, ids), seq, feats, PROJECTORS.mlmVision, params); // [b, lq, d]
+    if (seq.torIndex) {
+      if (!tor) throw new Error("the MLM prompt has <tor> positions but no tor features were given");
+      x = spliceRows(x, tor.reshape([batch.size * cfg.numTor, cfg.mlm.dModel]) as tf.Tensor2D, seq.torIndex); // [b, lq, d]
+    }
+    return x;
+  });
+}
+
+/** The MLM over its prompt+target with images and `<tor>` rows spliced in. → [b, lq, outputVocab] */
 export function mlmLogits(
   params: MeteorParams,
   cfg: MeteorConfig,
@@ -121,14 +141,8 @@ export function mlmLogits(
   tor: tf.Tensor3D | null,
   opts: { attentionOut?: tf.Tensor4D[] } = {},
 ): tf.Tensor3D {
-  const seq = batch.mlm;
   return tf.tidy(() => {
-    const ids = tf.tensor2d(seq.ids, [batch.size, seq.length], "int32"); // [b, lq]
-    let x = embedWithImages(mlmEmbed(params.mlm, cfg.mlm, ids), seq, feats, PROJECTORS.mlmVision, params); // [b, lq, d]
-    if (seq.torIndex) {
-      if (!tor) throw new Error("mlmLogits: the MLM prompt has <tor> positions but no tor features were given");
-      x = spliceRows(x, tor.reshape([batch.size * cfg.numTor, cfg.mlm.dModel]) as tf.Tensor2D, seq.torIndex); // [b, lq, d]
-    }
+    const x = mlmInputEmbeddings(params, cfg, batch, feats, tor);
     const { hidden } = mlmBackbone(params.mlm, cfg.mlm, x, opts.attentionOut ? { attentionOut: opts.attentionOut } : {});
     return mlmHead(params.mlm, hidden); // [b, lq, v−2]
   });
