@@ -4,9 +4,11 @@
  * where a closed form e^{cumsum} would overflow.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../src/lib/backend.ts";
+import { scanDoubling, scanOddEven } from "../../src/kernels/selective-scan/linear-scan.ts";
 import { assertAllclose } from "../helpers/allclose.ts";
-import { makeCase, presentInputs, sliceSteps, referenceBackward, referenceForward, runImpl, scaledAtol, type CaseOptions } from "./scan-cases.ts";
+import { makeCase, presentInputs, rng, sliceSteps, referenceBackward, referenceForward, runImpl, scaledAtol, type CaseOptions } from "./scan-cases.ts";
 import type { ScanDims } from "../../src/kernels/selective-scan/reference.ts";
 
 const BACKENDS = ["wasm", "cpu"] as const;
@@ -71,5 +73,30 @@ describe.each(BACKENDS)("composed selective scan on %s", (backend) => {
     rest.x.h0 = first.lastState;
     const second = runImpl(rest, "composed");
     assertAllclose(second.lastState, whole.lastState, { atol: 1e-6, rtol: 1e-5, name: "continued lastState" });
+  });
+});
+
+describe.each(BACKENDS)("linear-recurrence scans on %s", (backend) => {
+  beforeAll(async () => {
+    await initBackend({ backend });
+  });
+
+  it.each([1, 2, 3, 5, 8, 37, 64])("odd–even and doubling equal a plain loop, m = %i", (m) => {
+    const R = 3;
+    const r = rng(40 + m);
+    const a = Float32Array.from({ length: m * R }, () => r());
+    const x = Float32Array.from({ length: m * R }, () => 2 * r() - 1);
+    const expected = new Float64Array(m * R);
+    for (let t = 0; t < m; t++) {
+      for (let k = 0; k < R; k++) expected[t * R + k] = a[t * R + k]! * (t > 0 ? expected[(t - 1) * R + k]! : 0) + x[t * R + k]!;
+    }
+    const aT = tf.tensor2d(a, [m, R]);
+    const xT = tf.tensor2d(x, [m, R]);
+    const before = tf.memory().numTensors;
+    for (const [name, scan] of [["odd-even", scanOddEven], ["doubling", scanDoubling]] as const) {
+      tf.tidy(() => void assertAllclose(scan(aT, xT), expected, { atol: 1e-6, rtol: 1e-5, name: `${name} m=${m}` }));
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([aT, xT]);
   });
 });

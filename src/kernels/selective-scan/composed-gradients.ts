@@ -21,6 +21,7 @@ import { sliceGradConfig } from "@tensorflow/tfjs-core/dist/gradients/Slice_grad
 import { softplusGradConfig } from "@tensorflow/tfjs-core/dist/gradients/Softplus_grad.js";
 import { subGradConfig } from "@tensorflow/tfjs-core/dist/gradients/Sub_grad.js";
 import { sumGradConfig } from "@tensorflow/tfjs-core/dist/gradients/Sum_grad.js";
+import { transposeGradConfig } from "@tensorflow/tfjs-core/dist/gradients/Transpose_grad.js";
 
 const CONFIGS: GradConfig[] = [
   addGradConfig,
@@ -35,6 +36,7 @@ const CONFIGS: GradConfig[] = [
   softplusGradConfig,
   subGradConfig,
   sumGradConfig,
+  transposeGradConfig,
 ];
 
 /** Registers each missing gradient; leaves existing registrations alone. Idempotent. */
