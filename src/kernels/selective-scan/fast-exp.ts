@@ -1,12 +1,17 @@
 /**
- * eˣ for the scan's discretisation e^{ΔA} (ΔA ≤ 0), accurate to far better than float32
- * and several times cheaper than `Math.exp` in V8, which dominates a JS scan's time.
+ * eˣ for the scan's discretisation e^{ΔA} (ΔA ≤ 0), accurate to far better than float32.
+ *
+ * Speed, measured on Node 20 (V8): in a plain loop over an array, 9.4 ns per call against
+ * 14–15 ns for `Math.exp` (1.5×). Inside the fused scan's inner loop the difference mostly
+ * vanishes (≈ 3–10 % of the forward, within run-to-run noise): both exps cost about 8 ns
+ * per state update there, half the forward's time, the loop's loads and stores the rest.
+ * It stays because it is never slower and its error is bounded and tested.
  *
  * Range reduction: x·64/ln2 = k + f with k the nearest integer (|f| ≤ ½), so
  * eˣ = 2^{⌊k/64⌋} · 2^{(k mod 64)/64} · eʳ with r = f·ln2/64, |r| ≤ ln2/128. The two powers of
  * two come from tables, eʳ from its cubic Taylor polynomial (truncation ≤ r⁴/24 ≈ 3.6e-11).
  * Max relative error against `Math.exp`, measured over [−104, 88.8] by `fast-exp.test.ts`:
- * below 1e-10 (float32's own rounding is 6e-8); e⁰ = 1 exactly.
+ * 3.6e-11 (at x ≈ −94.2; the test asserts < 1e-10; float32 rounding alone is 6e-8); e⁰ = 1 exactly.
  * Results below float32's smallest subnormal (x < −104) are 0; above float32's largest (x > 88.8), Infinity; NaN stays NaN.
  *
  * This is the table-driven method of Tang, "Table-driven implementation of the exponential
@@ -20,8 +25,8 @@ export const FAST_EXP_MAX = 88.8;
 
 /**
  * Builds `fastExp` with its tables and constants in a closure: V8 reads closure constants
- * faster than module-level ones (no temporal-dead-zone check per access), which measured
- * about 1.4× faster inside the scan's inner loop.
+ * faster than module-level ones (no temporal-dead-zone check per access); in a scan-like
+ * loop the module-level version measured clearly slower.
  */
 function makeFastExp(): (x: number) => number {
   /** Lowest exponent of 2 in `pow2Int` (index 0). */
