@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../src/lib/backend.ts";
-import { scanDoubling, scanOddEven } from "../../src/kernels/selective-scan/linear-scan.ts";
+import { linearRecurrence, scanDoubling, scanOddEven } from "../../src/kernels/selective-scan/linear-scan.ts";
 import { assertAllclose } from "../helpers/allclose.ts";
 import { makeCase, presentInputs, rng, sliceSteps, referenceBackward, referenceForward, runImpl, scaledAtol, type CaseOptions } from "./scan-cases.ts";
 import type { ScanDims } from "../../src/kernels/selective-scan/reference.ts";
@@ -98,5 +98,36 @@ describe.each(BACKENDS)("linear-recurrence scans on %s", (backend) => {
     }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([aT, xT]);
+  });
+});
+
+describe.each(BACKENDS)("linearRecurrence gradient (adjoint scan) on %s", (backend) => {
+  beforeAll(async () => {
+    await initBackend({ backend });
+  });
+
+  // From m = 2: at m = 1, h = x and a is off the graph, which tf.grads rejects.
+  it.each([2, 3, 6, 37])("equals autodiff through the odd–even scan and a reverse scan, m = %i", (m) => {
+    const R = 4;
+    const r = rng(60 + m);
+    const aT = tf.tensor2d(Float32Array.from({ length: m * R }, () => r()), [m, R]);
+    const xT = tf.tensor2d(Float32Array.from({ length: m * R }, () => 2 * r() - 1), [m, R]);
+    const dhT = tf.tensor2d(Float32Array.from({ length: m * R }, () => 2 * r() - 1), [m, R]);
+    const before = tf.memory().numTensors;
+    const viaAdjoint = tf.grads((a: tf.Tensor, x: tf.Tensor) => linearRecurrence(a as tf.Tensor2D, x as tf.Tensor2D))([aT, xT], dhT);
+    const viaAutodiff = tf.grads((a: tf.Tensor, x: tf.Tensor) => scanOddEven(a as tf.Tensor2D, x as tf.Tensor2D))([aT, xT], dhT);
+    assertAllclose(viaAdjoint[0]!, viaAutodiff[0]!, { atol: 1e-6, rtol: 1e-5, name: `da m=${m}` });
+    assertAllclose(viaAdjoint[1]!, viaAutodiff[1]!, { atol: 1e-6, rtol: 1e-5, name: `dx m=${m}` });
+    // The reverse scan against a plain loop: g_t = a_t g_{t+1} + x_t.
+    const a = aT.dataSync();
+    const x = xT.dataSync();
+    const expected = new Float64Array(m * R);
+    for (let t = m - 1; t >= 0; t--) {
+      for (let k = 0; k < R; k++) expected[t * R + k] = a[t * R + k]! * (t < m - 1 ? expected[(t + 1) * R + k]! : 0) + x[t * R + k]!;
+    }
+    tf.tidy(() => void assertAllclose(scanOddEven(aT, xT, true), expected, { atol: 1e-6, rtol: 1e-5, name: `reverse m=${m}` }));
+    tf.dispose([...viaAdjoint, ...viaAutodiff]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([aT, xT, dhT]);
   });
 });
