@@ -1,0 +1,77 @@
+/**
+ * Benchmark entry: `npm run bench -- [name …] [--json] [--quick] [--backend NAME] [--budget S]`
+ * (= `tsx bench/main.ts …`). Positional arguments pick benches by name; none runs them all.
+ * Progress goes to stderr; stdout gets a table per bench, or with --json exactly
+ * `{"rows": [...]}` (the rows of every bench run, concatenated). Exits non-zero on failure,
+ * including a kernel that disagrees with its reference.
+ *
+ * To add a bench: write `bench/<name>.ts` exporting a function that takes the common options
+ * and returns `{ rows }` plus a table formatter, and list it in `BENCHES`.
+ */
+import { initBackend, type BackendChoice } from "../src/lib/backend.ts";
+import { formatScanTable, runScanBench, type ScanBenchResult } from "./scan.ts";
+
+/** Options every bench receives. */
+export interface BenchOptions {
+  quick: boolean;
+  budgetSeconds?: number;
+  log: (line: string) => void;
+}
+
+interface Bench {
+  run(opts: BenchOptions): Promise<{ rows: object[] }>;
+  table(result: { rows: object[] }): string;
+}
+
+const BENCHES: Record<string, Bench> = {
+  scan: {
+    run: (opts) => runScanBench(opts),
+    table: (result) => formatScanTable(result as ScanBenchResult),
+  },
+};
+
+interface Cli {
+  names: string[];
+  json: boolean;
+  quick: boolean;
+  backend?: BackendChoice;
+  budgetSeconds?: number;
+}
+
+function parseArgs(argv: string[]): Cli {
+  const cli: Cli = { names: [], json: false, quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--json") cli.json = true;
+    else if (a === "--quick") cli.quick = true;
+    else if (a === "--backend") cli.backend = argv[++i] as BackendChoice;
+    else if (a === "--budget") cli.budgetSeconds = Number(argv[++i]);
+    else if (a.startsWith("--")) throw new Error(`bench: unknown option ${a}`);
+    else cli.names.push(a);
+  }
+  for (const name of cli.names) {
+    if (!(name in BENCHES)) throw new Error(`bench: unknown bench "${name}"; choose from ${Object.keys(BENCHES).join(", ")}`);
+  }
+  if (cli.budgetSeconds !== undefined && !(cli.budgetSeconds > 0)) throw new Error("bench: --budget must be a positive number of seconds");
+  return cli;
+}
+
+async function main(): Promise<void> {
+  const cli = parseArgs(process.argv.slice(2));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  await initBackend({ ...(cli.backend ? { backend: cli.backend } : {}), log });
+  const names = cli.names.length > 0 ? cli.names : Object.keys(BENCHES);
+  const rows: object[] = [];
+  for (const name of names) {
+    const bench = BENCHES[name]!;
+    const result = await bench.run({ quick: cli.quick, ...(cli.budgetSeconds ? { budgetSeconds: cli.budgetSeconds } : {}), log });
+    rows.push(...result.rows);
+    if (!cli.json) process.stdout.write(`\n${name}\n${bench.table(result)}\n`);
+  }
+  if (cli.json) process.stdout.write(`${JSON.stringify({ rows })}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
