@@ -62,6 +62,19 @@ describe.each(BACKENDS)("fused selective scan on %s", (backend) => {
     }
   });
 
+  it("matches the reference for l = 2048 with padded rows", () => {
+    const c = makeCase({ b: 2, l: 2048, d: 2, n: 4 }, { z: true, deltaBias: true, h0: true, lengths: [2048, 1999], seed: 14 });
+    const ref = referenceForward(c);
+    const refGrads = referenceBackward(c);
+    const run = runImpl(c, "fused", { grads: true, chunkSize: 100 });
+    assertAllclose(run.y, ref.y, { atol: ATOL, rtol: RTOL, name: "long y", shape: [2, 2048, 2] });
+    assertAllclose(run.lastState, ref.lastState, { atol: ATOL, rtol: RTOL, name: "long lastState" });
+    for (const k of presentInputs(c)) {
+      const r = refGrads[k]!;
+      assertAllclose(run.grads![k]!, r, { atol: scaledAtol(r, 1e-4), rtol: 1e-3, name: `long d${k}` });
+    }
+  });
+
   it("gradients flow from y alone and from lastState alone", () => {
     const c = makeCase({ b: 2, l: 11, d: 3, n: 4 }, { h0: true, z: true, seed: 11 });
     // From y alone (lastState not returned).

@@ -25,7 +25,11 @@ export const SelectiveScan = "MeteorSelectiveScan";
 /** tfjs kernel name of the fused backward pass (used by the registered gradient). */
 export const SelectiveScanGrad = "MeteorSelectiveScanGrad";
 
-/** Inputs, by the names the kernel receives them. */
+/**
+ * Inputs, by the names the kernel receives them. An optional input may also be given as an
+ * empty tensor (shape [0]), which means absent: the op passes those to the fused kernel so
+ * that its registered gradient can save every input.
+ */
 export interface SelectiveScanInputs<T = Tensor> {
   /** [b, l, d] float32: the conv-and-SiLU'd input x. */
   u: T;
