@@ -49,8 +49,10 @@ describe("batches", () => {
       expect(positions.length).toBe(10);
       expect(positions.map((p) => rowTor[p])).toEqual(Array.from({ length: 10 }, (_, j) => i * 10 + j));
     }
-    // the MLM sees no rationale text before its target, and predicts the rationale then <|im_end|>
+    // the MLM sees neither question nor image in step 1, and predicts the rationale then <|im_end|>
     const mlm = b.mlm;
+    expect(tok.decode(Array.from(mlm.ids.subarray(0, mlm.lengths[0]!)))).not.toContain("what is it");
+    expect(Array.from(mlm.ids).includes(imageId)).toBe(false);
     const t = Array.from(mlm.targets!.subarray(mlm.length, 2 * mlm.length)).filter((x) => x >= 0);
     expect(tok.decode(t)).toBe(`${rationale}<|im_end|>`);
     expect(m.lengths[1]).toBeLessThan(m.lengths[0]!); // no image rows

@@ -10,10 +10,13 @@
  *   "answer" — training step 2 and inference: the Mamba sees bare `<tor>` tokens; the MLM
  *              produces the answer.
  * Where the paper is silent (how step 1 lays out the MLM's input), we use the inference
- * layout — the ten projected `<tor>` features first, then system and user turns — with the
- * rationale as the assistant's turn. The paper's "at each `<tor>` generate the rationale up
- * to the next `<tor>`" holds by causality: feature i has read the rationale up to `<tor>` i,
- * so the segment after `<tor>` i is what feature i+1 carries.
+ * layout without the user turn — the ten projected `<tor>` features, the system message,
+ * and the rationale as the assistant's turn — so the frozen MLM can regenerate the rationale
+ * only from what the `<tor>` features carry (with the image and question in view, an MLM
+ * pretrained on this data predicts the rationale without them and step 1 teaches the Mamba
+ * nothing: measured, validation loss 0.478 → 0.472 over step 1). The paper's "at each
+ * `<tor>` generate the rationale up to the next `<tor>`" holds by causality: feature i has
+ * read the rationale up to `<tor>` i, so the segment after `<tor>` i is what feature i+1 carries.
  */
 import { IMAGE_TOKEN, TOR_TOKEN, mambaPrompt, mlmPrompt, mlmTarget, type MlmPromptKind } from "./prompts.ts";
 
@@ -132,7 +135,7 @@ function pack(rows: Encoded[], padId: number, withImages: boolean, withTor: bool
   const l = Math.max(...rows.map((r) => r.ids.length));
   const ids = new Int32Array(b * l).fill(padId);
   const lengths = Int32Array.from(rows, (r) => r.ids.length);
-  const imageIndex = withImages ? new Int32Array(b * l).fill(-1) : undefined;
+  const imageIndex = withImages && rows.some((r) => r.imageIndex.some((j) => j >= 0)) ? new Int32Array(b * l).fill(-1) : undefined;
   const torIndex = withTor ? new Int32Array(b * l).fill(-1) : undefined;
   const targets = withTargets ? new Int32Array(b * l).fill(-1) : undefined;
   rows.forEach((r, i) => {
@@ -171,6 +174,7 @@ export function buildBatch(items: readonly BatchItem[], tok: TokenizerLike, opts
       numTor: opts.numTor,
       kind: opts.system,
       rationale: it.sample.rationale,
+      userTurn: !(meteor && opts.stage === "embed"),
     });
     const target = opts.stage === "prompt" ? null : mlmTarget(opts.stage === "embed" ? it.sample.rationale : it.sample.answer);
     return encodeRow(tok, prompt, target, imageRows[i]!, i * opts.numTor, np, meteor ? opts.numTor : 0);

@@ -8,7 +8,8 @@
  * TOR is `placeTor(rationale)` in training step 1 and N bare `<tor>` otherwise. Text-only
  * samples drop `<image>` (as the official code does for image-less questions). The
  * baselines change only the MLM prompt: "mlm" drops the `<tor>` run; "oracle" adds the
- * rationale to the user turn.
+ * rationale to the user turn. In training step 1 the MLM's prompt has no user turn
+ * (`userTurn: false`): it must regenerate the rationale from the `<tor>` features alone.
  */
 export const IMAGE_TOKEN = "<image>";
 export const TOR_TOKEN = "<tor>";
@@ -37,6 +38,8 @@ export function mlmPrompt(opts: {
   kind?: MlmPromptKind;
   /** Required for "oracle". */
   rationale?: string;
+  /** Include the user turn (image and question). Default true; false in training step 1. */
+  userTurn?: boolean;
 }): string {
   const kind = opts.kind ?? "meteor";
   const tors = kind === "meteor" ? TOR_TOKEN.repeat(opts.numTor) : "";
@@ -46,7 +49,8 @@ export function mlmPrompt(opts: {
     if (!opts.rationale) throw new Error("the oracle prompt needs the rationale");
     user = `${image}${opts.question}\nRationale: ${opts.rationale}${ANSWER_SUFFIX}`;
   }
-  return `${BOS}${tors}${IM_START}system\n${SYSTEM_MESSAGE}${IM_END}\n${IM_START}user\n${user}${IM_END}\n${IM_START}assistant\n`;
+  const userPart = opts.userTurn === false ? "" : `${IM_START}user\n${user}${IM_END}\n`;
+  return `${BOS}${tors}${IM_START}system\n${SYSTEM_MESSAGE}${IM_END}\n${userPart}${IM_START}assistant\n`;
 }
 
 /** What the MLM is trained to produce after its prompt. */

@@ -4,8 +4,9 @@
  *   pretrain — playground only: stands in for the pretrained CLIP and InternLM2 that the
  *              paper starts from (ours are trained from scratch). Vision encoder, MLM vision
  *              projector and MLM learn to write the rationale for image + question.
- *   embed    — Meteor's step 1: the MLM is frozen; Mamba and the projectors learn to embed
- *              the rationale in the `<tor>` features (the MLM must regenerate it from them).
+ *   embed    — Meteor's step 1: the MLM is frozen; Mamba, its vision projector and the tor
+ *              projector learn to embed the rationale in the `<tor>` features (the MLM must
+ *              regenerate it from them alone, so its own vision projector is not used).
  *   answer   — Meteor's step 2: everything but the vision encoder trains to answer; the Mamba
  *              sees bare `<tor>` tokens. The baselines ("mlm", "oracle") train only this
  *              stage after pretraining, on their own prompts.
@@ -31,7 +32,7 @@ export function trainableParts(stage: Stage, system: System, opts: { trainVision
       return ["vision", "mlmVisionProjector", "mlm"];
     case "embed":
       if (system !== "meteor") throw new Error(`stage "embed" exists only for the meteor system, not "${system}"`);
-      return [...vision, "mambaVisionProjector", "mamba", "torProjector", "mlmVisionProjector"];
+      return [...vision, "mambaVisionProjector", "mamba", "torProjector"];
     case "answer":
       return system === "meteor"
         ? [...vision, "mlmVisionProjector", "mlm", "mambaVisionProjector", "mamba", "torProjector"]
