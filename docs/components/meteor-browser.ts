@@ -1,0 +1,25 @@
+/**
+ * The library as the pages use it in the browser, bundled into one ES module by the loader
+ * `docs/data/meteor.js.ts`; pages load it with
+ *
+ *     const meteor = await import(FileAttachment("data/meteor.js").href);
+ *
+ * Why a bundle: Observable Framework (1.13) follows a page's local imports only through
+ * specifiers ending in `.js`; the library imports its own files with `.ts` suffixes, which
+ * Framework copies as raw, untranspiled files the browser cannot run. One bundle also means
+ * one copy of tfjs-core, so the fused kernels register on the engine the pages use.
+ *
+ * In the browser the wasm backend must be told where its three `.wasm` binaries are before
+ * it initialises: pages pass `FileAttachment` URLs of `docs/wasm/*` to `setWasmPaths`.
+ */
+export { METEOR_PRESETS, meteorPreset, countMeteorParams } from "../../src/lib/meteor/config.ts";
+export type { MeteorConfig, MeteorPresetName } from "../../src/lib/meteor/config.ts";
+export { mambaPrompt, mlmPrompt, SYSTEM_MESSAGE, ANSWER_SUFFIX } from "../../src/lib/meteor/prompts.ts";
+export { FAMILIES, SPLITS, placeTor, insertTor, TOR, familyInfo, splitPieces } from "../../src/lib/data/index.ts";
+export type { Family, Split, TorPlacement } from "../../src/lib/data/index.ts";
+export { initBackend, BACKEND_NAMES } from "../../src/lib/backend.ts";
+export type { BackendChoice, BackendName } from "../../src/lib/backend.ts";
+export { selectiveScan, fusedScanAvailable } from "../../src/kernels/selective-scan/index.ts";
+export type { ScanImpl } from "../../src/kernels/selective-scan/declaration.ts";
+export { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+export * as tf from "../../src/lib/tf.ts";
