@@ -8,7 +8,10 @@ export default {
   root: "docs",
   output: "dist",
   globalStylesheets: ["observablehq:stdlib/inputs.css"],
-  pages: [{ name: "Overview", path: "/" }],
+  pages: [
+    { name: "Overview", path: "/" },
+    { name: "Data explorer", path: "/data-explorer" },
+  ],
   footer: "Meteor Playground — a re-implementation of Meteor (arXiv 2405.15574) for study.",
   search: false,
 };
