@@ -12,7 +12,8 @@ import { NonFiniteLossError } from "../../src/lib/train/step.ts";
 import { DEFAULT_TRAIN_OPTIONS, Trainer, type TrainOptions } from "../../src/lib/train/trainer.ts";
 import { microConfig, microData } from "./fixtures.ts";
 
-const snapshot = (vars: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(vars).map(([n, v]) => [n, v.dataSync().slice()]));
+const snapshot = (vars: Record<string, tf.Variable>): Record<string, Float32Array> =>
+  Object.fromEntries(Object.entries(vars).map(([n, v]) => [n, (v.dataSync() as Float32Array).slice()]));
 const changed = (a: Float32Array, b: Float32Array) => a.some((x, i) => x !== b[i]);
 
 describe("Meteor training", () => {

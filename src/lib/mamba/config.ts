@@ -8,6 +8,10 @@
  * nowhere else.
  */
 
+import { ConfigError, boolField, intField, positiveField, rejectUnknownKeys } from "../config-fields.ts";
+
+export { ConfigError };
+
 /** What a user may write. Every optional field has exactly one default, in `DEFAULTS`. */
 export interface MambaConfigInput {
   /** Width of the residual stream (paper letter D). Mamba-130M: 768. */
@@ -72,30 +76,6 @@ const DEFAULTS = {
   dtInitFloor: 1e-4,
 } as const satisfies Required<Omit<MambaConfigInput, "dModel" | "nLayer" | "vocabSize">>;
 
-/** Thrown for a configuration that cannot describe a model; the message names the field. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
-function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-    throw new ConfigError(`config.${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-function positiveNumber(name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    throw new ConfigError(`config.${name} must be a finite positive number, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-function bool(name: string, v: unknown): boolean {
-  if (typeof v !== "boolean") throw new ConfigError(`config.${name} must be true or false, got ${JSON.stringify(v)}`);
-  return v;
-}
-
 const KNOWN_KEYS = new Set<string>(["dModel", "nLayer", "vocabSize", ...Object.keys(DEFAULTS)]);
 
 /**
@@ -105,32 +85,30 @@ const KNOWN_KEYS = new Set<string>(["dModel", "nLayer", "vocabSize", ...Object.k
  */
 export function resolveMambaConfig(input: MambaConfigInput): MambaConfig {
   if (input === null || typeof input !== "object") throw new ConfigError("Mamba config must be an object");
-  for (const k of Object.keys(input)) {
-    if (!KNOWN_KEYS.has(k)) throw new ConfigError(`unknown Mamba config field "${k}"`);
-  }
+  rejectUnknownKeys("Mamba", input, KNOWN_KEYS);
   const v = { ...DEFAULTS, ...stripUndefined(input) };
-  const dModel = positiveInt("dModel", v.dModel);
-  const expand = positiveInt("expand", v.expand);
-  const dtRank = v.dtRank === "auto" ? Math.ceil(dModel / 16) : positiveInt("dtRank", v.dtRank);
-  const dtMin = positiveNumber("dtMin", v.dtMin);
-  const dtMax = positiveNumber("dtMax", v.dtMax);
-  if (dtMin > dtMax) throw new ConfigError(`config.dtMin (${dtMin}) must not exceed config.dtMax (${dtMax})`);
+  const dModel = intField("mamba.dModel", v.dModel);
+  const expand = intField("mamba.expand", v.expand);
+  const dtRank = v.dtRank === "auto" ? Math.ceil(dModel / 16) : intField("mamba.dtRank", v.dtRank);
+  const dtMin = positiveField("mamba.dtMin", v.dtMin);
+  const dtMax = positiveField("mamba.dtMax", v.dtMax);
+  if (dtMin > dtMax) throw new ConfigError(`mamba.dtMin (${dtMin}) must not exceed mamba.dtMax (${dtMax})`);
   return Object.freeze({
     dModel,
-    nLayer: positiveInt("nLayer", v.nLayer),
-    vocabSize: positiveInt("vocabSize", v.vocabSize),
-    dState: positiveInt("dState", v.dState),
+    nLayer: intField("mamba.nLayer", v.nLayer),
+    vocabSize: intField("mamba.vocabSize", v.vocabSize),
+    dState: intField("mamba.dState", v.dState),
     expand,
-    dConv: positiveInt("dConv", v.dConv),
+    dConv: intField("mamba.dConv", v.dConv),
     dtRank,
     dInner: expand * dModel,
-    convBias: bool("convBias", v.convBias),
-    projBias: bool("projBias", v.projBias),
-    rmsNormEps: positiveNumber("rmsNormEps", v.rmsNormEps),
-    tieEmbeddings: bool("tieEmbeddings", v.tieEmbeddings),
+    convBias: boolField("mamba.convBias", v.convBias),
+    projBias: boolField("mamba.projBias", v.projBias),
+    rmsNormEps: positiveField("mamba.rmsNormEps", v.rmsNormEps),
+    tieEmbeddings: boolField("mamba.tieEmbeddings", v.tieEmbeddings),
     dtMin,
     dtMax,
-    dtInitFloor: positiveNumber("dtInitFloor", v.dtInitFloor),
+    dtInitFloor: positiveField("mamba.dtInitFloor", v.dtInitFloor),
   });
 }
 

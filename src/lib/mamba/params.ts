@@ -5,6 +5,7 @@
  * (`Mamba.__init__`, `_init_weights`): S4D-real A, Δ bias from the inverse softplus of a
  * log-uniform dt in [dtMin, dtMax], D = 1, out_proj rescaled by 1/sqrt(nLayer).
  */
+import { countParams } from "../nn/shapes.ts";
 import * as tf from "../tf.ts";
 import type { MambaConfig } from "./config.ts";
 import { gaussian as normal, mulberry32, uniformValues, variableFrom } from "../nn/init.ts";
@@ -40,11 +41,7 @@ export function mambaParamShapes(cfg: MambaConfig): Map<string, number[]> {
 }
 
 /** Exact number of parameters (tied head counted once). Mamba-130M: 129,135,360. */
-export function countMambaParams(cfg: MambaConfig): number {
-  let n = 0;
-  for (const shape of mambaParamShapes(cfg).values()) n += shape.reduce((a, b) => a * b, 1);
-  return n;
-}
+export const countMambaParams = (cfg: MambaConfig): number => countParams(mambaParamShapes(cfg));
 
 /** Fresh parameters as trainable variables, deterministic from `seed`. */
 export function initMambaParams(cfg: MambaConfig, seed = 0): Record<string, tf.Variable> {

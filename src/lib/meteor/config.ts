@@ -12,6 +12,7 @@ import { countMlmParams } from "../mlm/params.ts";
 import { CLIP_L14_336, resolveVisionConfig, type VisionConfig, type VisionConfigInput } from "../vision/config.ts";
 import { countVisionParams } from "../vision/params.ts";
 import { projectorShapes } from "./projector.ts";
+import { countParams } from "../nn/shapes.ts";
 
 export interface MeteorConfigInput {
   /** Tokenizer size incl. special tokens; `<image>`, `<tor>` must be its last two ids. Meteor-7B: 92546. */
@@ -95,13 +96,12 @@ export const PROJECTORS = {
 
 /** Exact parameter counts per part (adapters such as LoRA are not counted). */
 export function countMeteorParams(cfg: MeteorConfig): Record<string, number> & { total: number } {
-  const count = (m: Map<string, number[]>) => [...m.values()].reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
   const parts = {
     vision: countVisionParams(cfg.vision),
-    mambaVisionProjector: count(projectorShapes(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel)),
-    mlmVisionProjector: count(projectorShapes(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel)),
+    mambaVisionProjector: countParams(projectorShapes(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel)),
+    mlmVisionProjector: countParams(projectorShapes(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel)),
     mamba: countMambaParams(cfg.mamba),
-    torProjector: count(projectorShapes(PROJECTORS.tor, cfg.mamba.dModel, cfg.mlm.dModel)),
+    torProjector: countParams(projectorShapes(PROJECTORS.tor, cfg.mamba.dModel, cfg.mlm.dModel)),
     mlm: countMlmParams(cfg.mlm),
   };
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };

@@ -3,7 +3,7 @@
  * (RMSNorm, rotary positions, SwiGLU feed-forward, grouped-query causal attention).
  * Mirrors InternLM2's `InternLM2Config` (internlm/internlm2-7b `configuration_internlm2.py`).
  */
-import { ConfigError } from "../mamba/config.ts";
+import { ConfigError, intField, positiveField, rejectUnknownKeys } from "../config-fields.ts";
 
 export interface MlmConfigInput {
   /** Residual width (InternLM2 `hidden_size`). InternLM2-7B: 4096. */
@@ -46,44 +46,30 @@ export interface MlmConfig {
 
 const KNOWN = new Set(["dModel", "nLayer", "nHead", "nKvHead", "ffnDim", "vocabSize", "outputVocab", "ropeTheta", "rmsNormEps"]);
 
-function posInt(name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-    throw new ConfigError(`mlm.${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-function posNum(name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    throw new ConfigError(`mlm.${name} must be a finite positive number, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
 export function resolveMlmConfig(input: MlmConfigInput): MlmConfig {
   if (input === null || typeof input !== "object") throw new ConfigError("MLM config must be an object");
-  for (const k of Object.keys(input)) if (!KNOWN.has(k)) throw new ConfigError(`unknown MLM config field "${k}"`);
-  const dModel = posInt("dModel", input.dModel);
-  const nHead = posInt("nHead", input.nHead);
-  const nKvHead = posInt("nKvHead", input.nKvHead);
+  rejectUnknownKeys("MLM", input, KNOWN);
+  const dModel = intField("mlm.dModel", input.dModel);
+  const nHead = intField("mlm.nHead", input.nHead);
+  const nKvHead = intField("mlm.nKvHead", input.nKvHead);
   if (dModel % nHead !== 0) throw new ConfigError(`mlm.dModel (${dModel}) must be divisible by mlm.nHead (${nHead})`);
   if (nHead % nKvHead !== 0) throw new ConfigError(`mlm.nHead (${nHead}) must be divisible by mlm.nKvHead (${nKvHead})`);
   const headDim = dModel / nHead;
   if (headDim % 2 !== 0) throw new ConfigError(`mlm head size dModel/nHead = ${headDim} must be even for rotary positions`);
-  const vocabSize = posInt("vocabSize", input.vocabSize);
-  const outputVocab = input.outputVocab === undefined ? vocabSize : posInt("outputVocab", input.outputVocab);
+  const vocabSize = intField("mlm.vocabSize", input.vocabSize);
+  const outputVocab = input.outputVocab === undefined ? vocabSize : intField("mlm.outputVocab", input.outputVocab);
   if (outputVocab > vocabSize) throw new ConfigError(`mlm.outputVocab (${outputVocab}) exceeds mlm.vocabSize (${vocabSize})`);
   return Object.freeze({
     dModel,
-    nLayer: posInt("nLayer", input.nLayer),
+    nLayer: intField("mlm.nLayer", input.nLayer),
     nHead,
     nKvHead,
     headDim,
-    ffnDim: posInt("ffnDim", input.ffnDim),
+    ffnDim: intField("mlm.ffnDim", input.ffnDim),
     vocabSize,
     outputVocab,
-    ropeTheta: posNum("ropeTheta", input.ropeTheta ?? 10_000),
-    rmsNormEps: posNum("rmsNormEps", input.rmsNormEps ?? 1e-5),
+    ropeTheta: positiveField("mlm.ropeTheta", input.ropeTheta ?? 10_000),
+    rmsNormEps: positiveField("mlm.rmsNormEps", input.rmsNormEps ?? 1e-5),
   });
 }
 

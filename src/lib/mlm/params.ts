@@ -11,6 +11,7 @@
  *   model.norm.weight [d]
  *   output.weight [outputVocab, d]
  */
+import { countParams } from "../nn/shapes.ts";
 import type * as tf from "../tf.ts";
 import { linearWeight, mulberry32, normalValues, onesVariable, variableFrom } from "../nn/init.ts";
 import type { MlmConfig } from "./config.ts";
@@ -39,11 +40,7 @@ export function mlmParamShapes(cfg: MlmConfig): Map<string, number[]> {
   return m;
 }
 
-export function countMlmParams(cfg: MlmConfig): number {
-  let n = 0;
-  for (const s of mlmParamShapes(cfg).values()) n += s.reduce((a, b) => a * b, 1);
-  return n;
-}
+export const countMlmParams = (cfg: MlmConfig): number => countParams(mlmParamShapes(cfg));
 
 /** Fresh trainable parameters, deterministic from `seed` (embeddings N(0, 0.02), linears PyTorch-default, residual outputs scaled by 1/sqrt(2·nLayer) as GPT-2 does). */
 export function initMlmParams(cfg: MlmConfig, seed = 0): Record<string, tf.Variable> {

@@ -3,7 +3,7 @@
  * resolved once and frozen, with the named run presets (`tiny`, `small`) as data. What
  * `meteor train` writes into a checkpoint's config.json, and what a resumed run reads back.
  */
-import { ConfigError } from "../mamba/config.ts";
+import { ConfigError, intField, positiveField, rejectUnknownKeys } from "../config-fields.ts";
 import { FAMILIES, type Family } from "../data/sample.ts";
 import type { TorPlacement } from "../data/insert-tor.ts";
 import { METEOR_PRESETS } from "../meteor/config.ts";
@@ -63,16 +63,9 @@ const KNOWN = new Set([
   "warmupSteps", "clipNorm", "trainVision", "placement", "evalEvery",
 ]);
 
-function posInt(name: string, v: unknown, allowZero = false): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < (allowZero ? 0 : 1)) {
-    throw new ConfigError(`run.${name} must be a ${allowZero ? "non-negative" : "positive"} integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
 export function resolveRunConfig(input: RunConfigInput): RunConfig {
   if (input === null || typeof input !== "object") throw new ConfigError("run config must be an object");
-  for (const k of Object.keys(input)) if (!KNOWN.has(k)) throw new ConfigError(`unknown run config field "${k}"`);
+  rejectUnknownKeys("run", input, KNOWN);
   if (!(input.preset in METEOR_PRESETS)) {
     throw new ConfigError(`unknown preset "${input.preset}"; known: ${Object.keys(METEOR_PRESETS).join(", ")}`);
   }
@@ -81,37 +74,36 @@ export function resolveRunConfig(input: RunConfigInput): RunConfig {
   const system = v.system ?? "meteor";
   if (!["meteor", "mlm", "oracle"].includes(system)) throw new ConfigError(`run.system must be meteor, mlm or oracle, got "${system}"`);
   const steps = { pretrain: 0, embed: 0, answer: 0, ...base.steps, ...v.steps };
-  for (const [k, n] of Object.entries(steps)) posInt(`steps.${k}`, n, true);
+  for (const [k, n] of Object.entries(steps)) intField(`run.steps.${k}`, n, 0);
   if (system !== "meteor") steps.embed = 0;
   const families = v.families === undefined || v.families === "all" ? [...FAMILIES] : [...v.families];
   for (const f of families) if (!FAMILIES.includes(f)) throw new ConfigError(`unknown family "${f}"; known: ${FAMILIES.join(", ")}`);
-  const lr = v.lr ?? DEFAULT_TRAIN_OPTIONS.lr;
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new ConfigError(`run.lr must be a positive number, got ${lr}`);
+  const lr = positiveField("run.lr", v.lr ?? DEFAULT_TRAIN_OPTIONS.lr);
   const placement = v.placement ?? DEFAULT_TRAIN_OPTIONS.placement;
   if (!["even", "start", "end", "random"].includes(placement)) throw new ConfigError(`run.placement must be even, start, end or random, got "${placement}"`);
   const seed = v.seed ?? 0;
   return Object.freeze({
     preset: input.preset,
     system,
-    seed: posInt("seed", seed, true),
-    numTor: posInt("numTor", v.numTor ?? 10),
-    dataSeed: posInt("dataSeed", v.dataSeed ?? 0, true),
-    trainSize: posInt("trainSize", v.trainSize),
-    validationSize: posInt("validationSize", v.validationSize),
-    testSize: posInt("testSize", v.testSize),
+    seed: intField("run.seed", seed, 0),
+    numTor: intField("run.numTor", v.numTor ?? 10),
+    dataSeed: intField("run.dataSeed", v.dataSeed ?? 0, 0),
+    trainSize: intField("run.trainSize", v.trainSize),
+    validationSize: intField("run.validationSize", v.validationSize),
+    testSize: intField("run.testSize", v.testSize),
     families: Object.freeze(families),
     train: Object.freeze({
       ...DEFAULT_TRAIN_OPTIONS,
       system,
       seed,
       steps: Object.freeze(steps),
-      batchSize: posInt("batchSize", v.batchSize ?? DEFAULT_TRAIN_OPTIONS.batchSize),
+      batchSize: intField("run.batchSize", v.batchSize ?? DEFAULT_TRAIN_OPTIONS.batchSize),
       lr,
-      warmupSteps: posInt("warmupSteps", v.warmupSteps ?? DEFAULT_TRAIN_OPTIONS.warmupSteps, true),
+      warmupSteps: intField("run.warmupSteps", v.warmupSteps ?? DEFAULT_TRAIN_OPTIONS.warmupSteps, 0),
       clipNorm: v.clipNorm ?? DEFAULT_TRAIN_OPTIONS.clipNorm,
       trainVision: v.trainVision ?? DEFAULT_TRAIN_OPTIONS.trainVision,
       placement,
-      evalEvery: posInt("evalEvery", v.evalEvery ?? DEFAULT_TRAIN_OPTIONS.evalEvery, true),
+      evalEvery: intField("run.evalEvery", v.evalEvery ?? DEFAULT_TRAIN_OPTIONS.evalEvery, 0),
     }),
   });
 }

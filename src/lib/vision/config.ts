@@ -4,7 +4,7 @@
  * quick-GELU MLPs, post-LayerNorm). Meteor uses CLIP ViT-L/14 at 336 px; the playground
  * trains a small one from scratch. Features are the last layer's patch tokens, CLS dropped.
  */
-import { ConfigError } from "../mamba/config.ts";
+import { ConfigError, intField, positiveField, rejectUnknownKeys } from "../config-fields.ts";
 
 export interface VisionConfigInput {
   /** Square input side in pixels. CLIP-L/14-336: 336 (Meteor interpolates to 490 at run time). */
@@ -40,34 +40,26 @@ export interface VisionConfig {
 
 const KNOWN = new Set(["imageSize", "patchSize", "dModel", "nLayer", "nHead", "mlpDim", "channels", "layerNormEps"]);
 
-function posInt(name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-    throw new ConfigError(`vision.${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
 export function resolveVisionConfig(input: VisionConfigInput): VisionConfig {
   if (input === null || typeof input !== "object") throw new ConfigError("vision config must be an object");
-  for (const k of Object.keys(input)) if (!KNOWN.has(k)) throw new ConfigError(`unknown vision config field "${k}"`);
-  const imageSize = posInt("imageSize", input.imageSize);
-  const patchSize = posInt("patchSize", input.patchSize);
+  rejectUnknownKeys("vision", input, KNOWN);
+  const imageSize = intField("vision.imageSize", input.imageSize);
+  const patchSize = intField("vision.patchSize", input.patchSize);
   if (imageSize % patchSize !== 0) {
     throw new ConfigError(`vision.imageSize (${imageSize}) must be a multiple of vision.patchSize (${patchSize})`);
   }
-  const dModel = posInt("dModel", input.dModel);
-  const nHead = posInt("nHead", input.nHead);
+  const dModel = intField("vision.dModel", input.dModel);
+  const nHead = intField("vision.nHead", input.nHead);
   if (dModel % nHead !== 0) throw new ConfigError(`vision.dModel (${dModel}) must be divisible by vision.nHead (${nHead})`);
-  const eps = input.layerNormEps ?? 1e-5;
-  if (!(eps > 0)) throw new ConfigError(`vision.layerNormEps must be positive, got ${eps}`);
+  const eps = positiveField("vision.layerNormEps", input.layerNormEps ?? 1e-5);
   return Object.freeze({
     imageSize,
     patchSize,
     dModel,
-    nLayer: posInt("nLayer", input.nLayer),
+    nLayer: intField("vision.nLayer", input.nLayer),
     nHead,
-    mlpDim: posInt("mlpDim", input.mlpDim),
-    channels: posInt("channels", input.channels ?? 3),
+    mlpDim: intField("vision.mlpDim", input.mlpDim),
+    channels: intField("vision.channels", input.channels ?? 3),
     layerNormEps: eps,
     numPatches: (imageSize / patchSize) ** 2,
   });

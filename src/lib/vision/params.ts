@@ -2,6 +2,7 @@
  * Vision encoder parameters by CLIP's own names (`vision_model.*`) and PyTorch layouts, so
  * a CLIP vision tower's safetensors map onto them.
  */
+import { countParams } from "../nn/shapes.ts";
 import type * as tf from "../tf.ts";
 import { linearWeight, mulberry32, normalValues, onesVariable, variableFrom, zerosVariable } from "../nn/init.ts";
 import type { VisionConfig } from "./config.ts";
@@ -38,11 +39,7 @@ export function visionParamShapes(cfg: VisionConfig): Map<string, number[]> {
   return m;
 }
 
-export function countVisionParams(cfg: VisionConfig): number {
-  let n = 0;
-  for (const s of visionParamShapes(cfg).values()) n += s.reduce((a, b) => a * b, 1);
-  return n;
-}
+export const countVisionParams = (cfg: VisionConfig): number => countParams(visionParamShapes(cfg));
 
 export function initVisionParams(cfg: VisionConfig, seed = 0): Record<string, tf.Variable> {
   const rand = mulberry32(seed);
