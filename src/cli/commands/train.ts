@@ -4,6 +4,8 @@
  * non-finite loss (the last good checkpoint stays).
  */
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "../../lib/io/atomic-file.ts";
 import * as tf from "../../lib/tf.ts";
 import { initBackend, type BackendChoice } from "../../lib/backend.ts";
 import { buildTokenizer, Tokenizer } from "../../lib/data/tokenizer.ts";
@@ -23,7 +25,8 @@ import { ProgressBar } from "../progress.ts";
 const HELP = `meteor train --out DIR [options]
 
 Trains on generated question–rationale–answer data and writes checkpoints to DIR
-(DIR/latest.json → DIR/step-NNNNNN/). Stages: pretrain (stands in for pretrained CLIP +
+(DIR/latest.json → DIR/step-NNNNNN/), and DIR/summary.json (wall time, tokens/s,
+validation history) at the end. Stages: pretrain (stands in for pretrained CLIP +
 InternLM2), embed (Meteor step 1), answer (Meteor step 2).
 
   --preset tiny|small          model and schedule size (default tiny)
@@ -170,6 +173,7 @@ export const trainCommand: Command = {
     const bar = new ProgressBar(trainer.totalSteps, "train");
     const t0 = performance.now();
     let tokens = 0;
+    let inputTokens = 0;
     try {
       while (!trainer.finished && !interrupted) {
         let r;
@@ -182,8 +186,9 @@ export const trainCommand: Command = {
           throw e;
         }
         tokens += r.tokens;
+        inputTokens += r.inputTokens;
         const secs = (performance.now() - t0) / 1000;
-        bar.update(r.globalStep, { stage: r.stage, loss: r.loss, lr: r.lr, "tok/s": tokens / secs });
+        bar.update(r.globalStep, { stage: r.stage, loss: r.loss, lr: r.lr, "tok/s": inputTokens / secs });
         if (trainer.validationDue(r)) {
           const v = trainer.validate(r.stage, r.stageStep);
           bar.log(
@@ -194,7 +199,20 @@ export const trainCommand: Command = {
       }
       const dir = await save();
       const secs = (performance.now() - t0) / 1000;
-      console.error(`${interrupted ? "stopped" : "done"} after ${trainer.globalStep} steps in ${secs.toFixed(0)} s (${(tokens / secs).toFixed(0)} target tokens/s); checkpoint ${dir}`);
+      const summary = {
+        system: run.system,
+        preset: run.preset,
+        backend,
+        checkpoint: dir,
+        finished: trainer.finished,
+        steps: trainer.globalStep,
+        wallSeconds: secs,
+        tokensPerSecond: inputTokens / secs,
+        targetTokensPerSecond: tokens / secs,
+        validation: trainer.state.validation,
+      };
+      await writeFileAtomic(join(out, "summary.json"), new TextEncoder().encode(`${JSON.stringify(summary, null, 1)}\n`));
+      console.error(`${interrupted ? "stopped" : "done"} after ${trainer.globalStep} steps in ${secs.toFixed(0)} s (${(inputTokens / secs).toFixed(0)} tokens/s read, ${(tokens / secs).toFixed(0)} target tokens/s); checkpoint ${dir}`);
     } finally {
       process.off("SIGINT", onSigint);
     }

@@ -20,6 +20,8 @@ export interface StepResult {
   gradNorm: number;
   /** Target tokens in the batch. */
   tokens: number;
+  /** Tokens the models read: the MLM's plus the Mamba's sequence positions (padding excluded). */
+  inputTokens: number;
 }
 
 /** The loss of `batch` (no gradients). */
@@ -61,5 +63,8 @@ export function trainStep(opts: {
   tf.dispose(Object.values(named));
   let tokens = 0;
   for (const t of batch.mlm.targets!) if (t >= 0) tokens++;
-  return { loss, gradNorm, tokens };
+  let inputTokens = 0;
+  for (const n of batch.mlm.lengths) inputTokens += n;
+  for (const n of batch.mamba?.lengths ?? []) inputTokens += n;
+  return { loss, gradNorm, tokens, inputTokens };
 }
