@@ -10,6 +10,7 @@
  */
 import { initBackend, type BackendChoice } from "../src/lib/backend.ts";
 import { formatScanTable, runScanBench, type ScanBenchResult } from "./scan.ts";
+import { formatMatMulTable, runMatMulBench, type MatMulRow } from "./matmul.ts";
 
 /** Options every bench receives. */
 export interface BenchOptions {
@@ -27,6 +28,10 @@ const BENCHES: Record<string, Bench> = {
   scan: {
     run: (opts) => runScanBench(opts),
     table: (result) => formatScanTable(result as ScanBenchResult),
+  },
+  matmul: {
+    run: (opts) => runMatMulBench(opts),
+    table: (result) => formatMatMulTable(result as { rows: MatMulRow[] }),
   },
 };
 
