@@ -11,6 +11,7 @@ export default {
   pages: [
     { name: "Overview", path: "/" },
     { name: "Data explorer", path: "/data-explorer" },
+    { name: "Benchmarks", path: "/benchmarks" },
   ],
   footer: "Meteor Playground — a re-implementation of Meteor (arXiv 2405.15574) for study.",
   search: false,
