@@ -86,7 +86,13 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 const isNonNegInt = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
 const show = (v: unknown): string => {
-  const s = JSON.stringify(v);
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    // JSON.parse accepts nesting deeper than JSON.stringify's recursion can print.
+    return Array.isArray(v) ? "a deeply nested array" : "a deeply nested object";
+  }
   return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 };
 
