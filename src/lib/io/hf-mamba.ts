@@ -74,6 +74,13 @@ export function loadMambaCheckpoint(bytes: Uint8Array, opts: LoadMambaOptions = 
     throw e;
   }
 
+  // Every layer has tensors of its own, so a layer count above the file's tensor count (one
+  // name with layer index 10^6) cannot match; refuse it before listing that many names.
+  if (config.nLayer > header.tensors.size) {
+    throw new CheckpointError(
+      `checkpoint does not match the Mamba config: nLayer ${config.nLayer} (from the highest "backbone.layers.{i}" index${opts.config?.nLayer !== undefined ? " or the options" : ""}) but the file holds only ${header.tensors.size} tensors`,
+    );
+  }
   const expected = mambaParamShapes(config);
   const problems: string[] = [];
   for (const [name, shape] of expected) {
