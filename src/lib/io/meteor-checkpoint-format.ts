@@ -245,7 +245,6 @@ export function deserializeCheckpoint(files: ReadonlyMap<string, Uint8Array>, op
   } catch (e) {
     throw wrap(`${at(F.config)}: invalid Meteor config: ${(e as Error).message}`, e);
   }
-  const expected = meteorParamShapes(config);
 
   // model.safetensors
   const modelBytes = need(F.model);
@@ -255,6 +254,13 @@ export function deserializeCheckpoint(files: ReadonlyMap<string, Uint8Array>, op
       `${at(F.model)}: unknown format ${JSON.stringify(model.metadata?.format ?? null)} in __metadata__ (expected "${MODEL_FORMAT}")`,
     );
   }
+  // Every layer has tensors of its own: a config.json claiming more layers than the file
+  // holds tensors cannot match, and must not make us list millions of expected names.
+  const layers = config.vision.nLayer + config.mamba.nLayer + config.mlm.nLayer;
+  if (layers > model.tensors.size) {
+    throw new CheckpointError(`${at(F.model)}: holds ${model.tensors.size} tensors, too few for the ${layers} layers of ${at(F.config)}`);
+  }
+  const expected = meteorParamShapes(config);
   const problems: string[] = [];
   for (const [name, shape] of expected) {
     const info = model.tensors.get(name);
