@@ -12,6 +12,7 @@ export default {
     { name: "Overview", path: "/" },
     { name: "Data explorer", path: "/data-explorer" },
     { name: "Benchmarks", path: "/benchmarks" },
+    { name: "Kernels", path: "/kernels" },
   ],
   footer: "Meteor Playground — a re-implementation of Meteor (arXiv 2405.15574) for study.",
   search: false,
