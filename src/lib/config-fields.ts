@@ -8,9 +8,12 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** An integer ≥ `min` (1 unless given). */
+/**
+ * An integer ≥ `min` (1 unless given), and safe (≤ 2^53 − 1): sizes derived from it
+ * (dInner = expand·dModel, numPatches = (imageSize/patchSize)²) stay exact and finite.
+ */
 export function intField(path: string, v: unknown, min = 1): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
     const what = min === 1 ? "a positive integer" : min === 0 ? "a non-negative integer" : `an integer ≥ ${min}`;
     throw new ConfigError(`${path} must be ${what}, got ${JSON.stringify(v)}`);
   }
