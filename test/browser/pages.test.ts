@@ -1,0 +1,148 @@
+/**
+ * The notebook in a real browser (Debian's Chromium through playwright-core): the site is
+ * built when dist/ is missing or stale, served from 127.0.0.1, and every page listed in
+ * observablehq.config.ts must load with no console error, no uncaught exception, no failed
+ * or off-site request and no cell error. Each page's main control is then used and the page
+ * must change the way the library says it should. Screenshots go to test/artifacts/.
+ *
+ * Without Chromium the suite is skipped with a message, except under CI (CI=…), where a
+ * missing browser is a failure.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import config from "../../observablehq.config.ts";
+import { placeTor } from "../../src/lib/data/index.ts";
+import { countMeteorParams, meteorPreset } from "../../src/lib/meteor/config.ts";
+import { formatCount } from "../../docs/components/cost.ts";
+import { ARTIFACTS, ROOT, browserUnavailable, cellErrors, ensureBuilt, launchChromium, openPage, serveDist } from "./harness.ts";
+
+/** The models with the lowest and highest reported score in one column of a paper CSV. */
+function extremes(file: string, column: string): { lowest: string; highest: string } {
+  const [header, ...rows] = readFileSync(join(ROOT, "data/paper", file), "utf8").trim().split(/\r?\n/).map((l) => l.split(","));
+  const j = header!.indexOf(column);
+  const scored = rows.filter((r) => !["-", "?"].includes(r[j]!)).sort((a, b) => Number(a[j]) - Number(b[j]));
+  return { lowest: scored[0]![0]!, highest: scored[scored.length - 1]![0]! };
+}
+
+const unavailable = browserUnavailable();
+if (unavailable && !process.env.CI) console.warn(`browser tests skipped: ${unavailable}`);
+
+describe.skipIf(unavailable !== null && !process.env.CI)("notebook pages in Chromium", () => {
+  let browser: Browser;
+  let server: { url: string; close: () => Promise<void> };
+
+  beforeAll(async () => {
+    if (unavailable) throw new Error(`CI is set but the browser tests cannot run: ${unavailable}`);
+    ensureBuilt((line) => console.log(line));
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await serveDist();
+    browser = await launchChromium();
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** Opens a page, runs `interact`, then asserts nothing went wrong and saves a screenshot. */
+  async function check(path: string, name: string, interact: (page: Page) => Promise<void> = async () => {}): Promise<void> {
+    const { page, problems } = await openPage(browser, server.url, path);
+    try {
+      await page.waitForSelector("#observablehq-main h1", { timeout: 30_000 });
+      await interact(page);
+      await page.waitForLoadState("networkidle");
+      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+      expect(await cellErrors(page), "cell errors").toEqual([]);
+      expect(problems, "console errors and failed requests").toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }
+
+  const pages = (config.pages as { name: string; path: string }[]).map((p) => p.path);
+
+  it.each(pages)("%s loads cleanly", async (path) => {
+    await check(path, path === "/" ? "index" : path.slice(1).replaceAll("/", "-"), async (page) => {
+      await page.waitForTimeout(1500); // let top-level cells settle
+    });
+  }, 120_000);
+
+  it("Overview: the preset selector redraws the diagram and the sizes from the config", async () => {
+    await check("/", "index-tiny", async (page) => {
+      const diagram = page.locator('svg[aria-label^="Meteor architecture"]');
+      await diagram.waitFor();
+      // Meteor-7B at 490 px: 1225 CLIP-L patches of width 1024.
+      expect(await diagram.locator("text.shape").allTextContents()).toContain("[b, 1225, 1024]");
+      const before = await diagram.innerHTML();
+      await page.getByLabel("tiny", { exact: true }).check();
+      await expect.poll(() => diagram.innerHTML()).not.toBe(before);
+      const tiny = meteorPreset("tiny");
+      expect(await diagram.locator("text.shape").allTextContents()).toContain(`[b, ${tiny.vision.numPatches}, ${tiny.vision.dModel}]`);
+      const selected = page.locator(".card.selected");
+      await expect.poll(() => selected.getAttribute("data-preset")).toBe("tiny");
+      expect(await selected.locator(".big").innerText()).toBe(formatCount(countMeteorParams(tiny).total));
+    });
+  }, 120_000);
+
+  it("Data explorer: family, placement and count follow placeTor", async () => {
+    await check("/data-explorer", "data-explorer-chart-start-5", async (page) => {
+      const cards = page.locator("#samples .sample");
+      await cards.first().waitFor();
+      expect(await cards.count()).toBe(12);
+      expect(await cards.first().getAttribute("data-id")).toMatch(/^math-vision-train-/);
+      await page.getByLabel("chart", { exact: true }).check();
+      await expect.poll(async () => cards.first().getAttribute("data-id")).toMatch(/^chart-train-/);
+      await page.getByLabel("start", { exact: true }).check();
+      await page.getByLabel("5", { exact: true }).check();
+      await expect.poll(() => cards.first().locator("mark.tor").count()).toBe(5);
+      // The card shows exactly the library's placement: all five <tor> before the first word.
+      const first = cards.first();
+      const rationale = (await first.locator(".rationale").innerText()).replace(/<tor\d+>/g, "<tor>");
+      const plain = rationale.replaceAll("<tor>", " ").trim().replace(/\s+/g, " ");
+      expect(rationale.replace(/\s+/g, " ")).toBe(placeTor(plain, { count: 5, placement: "start" }));
+    });
+  }, 120_000);
+
+  it("Benchmarks: every table has a chart, missing scores stay missing, sorting reorders", async () => {
+    await check("/benchmarks", "benchmarks-sorted", async (page) => {
+      const sections = page.locator(".score-section");
+      await expect.poll(() => sections.count()).toBe(6);
+      for (let i = 0; i < 6; i++) expect(await sections.nth(i).locator("svg").count()).toBeGreaterThan(0);
+      const open7b = page.locator('.score-section[data-table="scores-7b-open"]');
+      // Missing values are drawn as – / ?, never as zero.
+      const labels = await open7b
+        .locator("svg text")
+        .evaluateAll((ts) => ts.map((t) => Array.from(t.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join("")));
+      const cells = readFileSync(join(ROOT, "data/paper/scores-7b-open.csv"), "utf8").trim().split(/\r?\n/).slice(1).flatMap((l) => l.split(",").slice(1));
+      expect(labels.filter((x) => x === "–").length).toBe(cells.filter((c) => c === "-").length);
+      expect(labels.filter((x) => x === "?").length).toBe(cells.filter((c) => c === "?").length);
+      expect(labels.filter((x) => Number(x) === 0)).toEqual([]);
+      const firstModel = () => open7b.locator("table tbody tr").first().locator("td").nth(1).innerText();
+      expect(await firstModel()).toBe("BLIP2-13B");
+      const { lowest, highest } = extremes("scores-7b-open.csv", "MMB");
+      expect(highest).toBe("Meteor-7B");
+      const mmb = open7b.locator("table thead th", { hasText: /^.?MMB$/ });
+      await mmb.click(); // ascending
+      await expect.poll(firstModel).toBe(lowest);
+      await mmb.click(); // descending
+      await expect.poll(firstModel).toBe(highest);
+    });
+  }, 120_000);
+
+  it("Kernels: the browser gets a backend and the scan benchmark runs and agrees with the reference", async () => {
+    await check("/kernels", "kernels-run", async (page) => {
+      const backend = page.locator("#backend");
+      await backend.waitFor({ timeout: 60_000 });
+      expect(await backend.getAttribute("data-backend")).toBe("wasm");
+      await page.getByRole("button", { name: "Run scan benchmark" }).click();
+      const micro = page.locator("#micro[data-rows]");
+      await micro.waitFor({ timeout: 90_000 });
+      expect(await micro.getAttribute("data-rows")).toBe("3");
+      const rows = await micro.locator("table tbody tr").allInnerTexts();
+      expect(rows.map((r) => r.split("\t")[1])).toEqual(["reference", "fused", "composed"]);
+      for (const r of rows) expect(r.trim().endsWith("✓"), r).toBe(true);
+    });
+  }, 180_000);
+});
