@@ -15,6 +15,8 @@
  * generated questions, rationales, answers and prompts.
  */
 
+import { showValue } from "../config-fields.ts";
+
 export class TokenizerError extends Error {
   override name = "TokenizerError";
 }
@@ -119,8 +121,8 @@ export class Tokenizer {
     }
     if (v === null || typeof v !== "object" || Array.isArray(v)) throw new TokenizerError("tokenizer JSON must be an object");
     const o = v as Record<string, unknown>;
-    if (o.format !== FORMAT) throw new TokenizerError(`tokenizer format must be "${FORMAT}", got ${JSON.stringify(o.format)}`);
-    if (o.version !== VERSION) throw new TokenizerError(`unsupported tokenizer version ${JSON.stringify(o.version)} (this build reads version ${VERSION})`);
+    if (o.format !== FORMAT) throw new TokenizerError(`tokenizer format must be "${FORMAT}", got ${showValue(o.format)}`);
+    if (o.version !== VERSION) throw new TokenizerError(`unsupported tokenizer version ${showValue(o.version)} (this build reads version ${VERSION})`);
     if (!Array.isArray(o.tokens)) throw new TokenizerError("tokenizer JSON: tokens must be an array of strings");
     return new Tokenizer(o.tokens as unknown[] as string[]);
   }
@@ -129,18 +131,18 @@ export class Tokenizer {
 function validateTokens(tokens: readonly unknown[]): void {
   const seen = new Map<string, number>();
   tokens.forEach((t, i) => {
-    if (typeof t !== "string" || t.length === 0) throw new TokenizerError(`tokens[${i}] must be a non-empty string, got ${JSON.stringify(t)}`);
+    if (typeof t !== "string" || t.length === 0) throw new TokenizerError(`tokens[${i}] must be a non-empty string, got ${showValue(t)}`);
     const first = seen.get(t);
     if (first !== undefined) throw new TokenizerError(`token ${JSON.stringify(t)} appears twice (ids ${first} and ${i})`);
     seen.set(t, i);
   });
   LEADING_SPECIAL_TOKENS.forEach((s, i) => {
-    if (tokens[i] !== s) throw new TokenizerError(`special token ${s} must have id ${i}, found ${JSON.stringify(tokens[i])}`);
+    if (tokens[i] !== s) throw new TokenizerError(`special token ${s} must have id ${i}, found ${showValue(tokens[i])}`);
   });
   const n = tokens.length;
   TRAILING_SPECIAL_TOKENS.forEach((s, j) => {
     const i = n - TRAILING_SPECIAL_TOKENS.length + j;
-    if (tokens[i] !== s) throw new TokenizerError(`special token ${s} must have id ${i} (one of the last two), found ${JSON.stringify(tokens[i])}`);
+    if (tokens[i] !== s) throw new TokenizerError(`special token ${s} must have id ${i} (one of the last two), found ${showValue(tokens[i])}`);
   });
   if (tokens[LEADING_SPECIAL_TOKENS.length] !== NEWLINE) throw new TokenizerError(`"\\n" must have id ${LEADING_SPECIAL_TOKENS.length}`);
   for (const t of tokens.slice(LEADING_SPECIAL_TOKENS.length + 1, n - TRAILING_SPECIAL_TOKENS.length) as string[]) {

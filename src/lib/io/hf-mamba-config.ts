@@ -14,6 +14,7 @@
  *   conv1d.bias / in_proj.bias present            convBias / projBias
  *   lm_head.weight absent                          tieEmbeddings
  */
+import { showValue } from "../config-fields.ts";
 import type { MambaConfig, MambaConfigInput } from "../mamba/config.ts";
 
 /** A checkpoint that does not describe a model we can load; the message names the tensor. */
@@ -116,7 +117,7 @@ export function configFromMetadata(
   for (const f of SHAPE_FIELDS) {
     if (saved[f] !== undefined && saved[f] !== inferred[f]) {
       throw new CheckpointError(
-        `__metadata__.${CONFIG_METADATA_KEY} says ${f} = ${JSON.stringify(saved[f])} but the tensors imply ${JSON.stringify(inferred[f])}`,
+        `__metadata__.${CONFIG_METADATA_KEY} says ${f} = ${showValue(saved[f])} but the tensors imply ${JSON.stringify(inferred[f])}`,
       );
     }
   }

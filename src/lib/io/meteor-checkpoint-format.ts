@@ -15,6 +15,7 @@
  * tensors behind. Every error is a CheckpointError whose message starts with the file.
  */
 import * as tf from "../tf.ts";
+import { showValue } from "../config-fields.ts";
 import { resolveMeteorConfig, type MeteorConfig, type MeteorConfigInput } from "../meteor/config.ts";
 import { meteorParamShapes } from "../meteor/params.ts";
 import type { AdamWState } from "../train/adamw.ts";
@@ -235,7 +236,7 @@ export function deserializeCheckpoint(files: ReadonlyMap<string, Uint8Array>, op
     if (!CONFIG_KEYS.has(k)) throw new CheckpointError(`${at(F.config)}: unknown field "${k}" (expected format, meteor, training)`);
   }
   if (rec.format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(`${at(F.config)}: unknown format version ${JSON.stringify(rec.format)} (this version reads ${CHECKPOINT_FORMAT})`);
+    throw new CheckpointError(`${at(F.config)}: unknown format version ${showValue(rec.format)} (this version reads ${CHECKPOINT_FORMAT})`);
   }
   if (rec.meteor === undefined) throw new CheckpointError(`${at(F.config)}: missing field "meteor"`);
   const configInput = rec.meteor as MeteorConfigInput;

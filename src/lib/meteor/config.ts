@@ -5,6 +5,7 @@
  * InternLM2-7B). The tokenizer's size sets both language models' vocabularies; the MLM's
  * head has two rows fewer, so `<image>` and `<tor>` (the last two ids) are never emitted.
  */
+import { intField } from "../config-fields.ts";
 import { ConfigError, resolveMambaConfig, type MambaConfig, type MambaConfigInput } from "../mamba/config.ts";
 import { countMambaParams } from "../mamba/params.ts";
 import { INTERNLM2_7B, resolveMlmConfig, type MlmConfig, type MlmConfigInput } from "../mlm/config.ts";
@@ -39,11 +40,8 @@ export function resolveMeteorConfig(input: MeteorConfigInput): MeteorConfig {
   for (const k of Object.keys(input)) {
     if (!["vocabSize", "numTor", "vision", "mamba", "mlm"].includes(k)) throw new ConfigError(`unknown Meteor config field "${k}"`);
   }
-  const numTor = input.numTor ?? 10;
-  if (!Number.isInteger(numTor) || numTor < 1) throw new ConfigError(`numTor must be a positive integer, got ${JSON.stringify(numTor)}`);
-  if (!Number.isInteger(input.vocabSize) || input.vocabSize < 3) {
-    throw new ConfigError(`vocabSize must be an integer ≥ 3, got ${JSON.stringify(input.vocabSize)}`);
-  }
+  const numTor = intField("numTor", input.numTor ?? 10);
+  intField("vocabSize", input.vocabSize, 3);
   if (!input.vision || !input.mamba || !input.mlm) throw new ConfigError("Meteor config needs vision, mamba and mlm sections");
   return Object.freeze({
     vocabSize: input.vocabSize,

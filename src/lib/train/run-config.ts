@@ -3,7 +3,7 @@
  * resolved once and frozen, with the named run presets (`tiny`, `small`) as data. What
  * `meteor train` writes into a checkpoint's config.json, and what a resumed run reads back.
  */
-import { ConfigError, boolField, intField, positiveField, rejectUnknownKeys } from "../config-fields.ts";
+import { ConfigError, boolField, intField, positiveField, rejectUnknownKeys, showValue } from "../config-fields.ts";
 import { FAMILIES, type Family } from "../data/sample.ts";
 import type { TorPlacement } from "../data/insert-tor.ts";
 import { METEOR_PRESETS } from "../meteor/config.ts";
@@ -67,23 +67,23 @@ export function resolveRunConfig(input: RunConfigInput): RunConfig {
   if (input === null || typeof input !== "object") throw new ConfigError("run config must be an object");
   rejectUnknownKeys("run", input, KNOWN);
   if (typeof input.preset !== "string" || !Object.hasOwn(METEOR_PRESETS, input.preset)) {
-    throw new ConfigError(`unknown preset ${JSON.stringify(input.preset)}; known: ${Object.keys(METEOR_PRESETS).join(", ")}`);
+    throw new ConfigError(`unknown preset ${showValue(input.preset)}; known: ${Object.keys(METEOR_PRESETS).join(", ")}`);
   }
   const base = RUN_PRESETS[input.preset] ?? RUN_PRESETS.tiny!;
   const v = { ...base, ...Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)) } as RunConfigInput;
   const system = v.system ?? "meteor";
-  if (!["meteor", "mlm", "oracle"].includes(system)) throw new ConfigError(`run.system must be meteor, mlm or oracle, got ${JSON.stringify(system)}`);
+  if (!["meteor", "mlm", "oracle"].includes(system)) throw new ConfigError(`run.system must be meteor, mlm or oracle, got ${showValue(system)}`);
   const steps = { pretrain: 0, embed: 0, answer: 0, ...base.steps, ...v.steps };
   rejectUnknownKeys("run.steps", steps, STAGES_OF.meteor);
   for (const [k, n] of Object.entries(steps)) intField(`run.steps.${k}`, n, 0);
   if (system !== "meteor") steps.embed = 0;
   const families = v.families === undefined || v.families === "all" ? [...FAMILIES] : Array.isArray(v.families) ? [...v.families] : [];
-  if (families.length === 0) throw new ConfigError(`run.families must be "all" or a non-empty list, got ${JSON.stringify(v.families)}`);
-  for (const f of families) if (!FAMILIES.includes(f)) throw new ConfigError(`unknown family ${JSON.stringify(f)}; known: ${FAMILIES.join(", ")}`);
+  if (families.length === 0) throw new ConfigError(`run.families must be "all" or a non-empty list, got ${showValue(v.families)}`);
+  for (const f of families) if (!FAMILIES.includes(f)) throw new ConfigError(`unknown family ${showValue(f)}; known: ${FAMILIES.join(", ")}`);
   if (new Set(families).size !== families.length) throw new ConfigError(`run.families lists a family twice: ${families.join(", ")}`);
   const lr = positiveField("run.lr", v.lr ?? DEFAULT_TRAIN_OPTIONS.lr);
   const placement = v.placement ?? DEFAULT_TRAIN_OPTIONS.placement;
-  if (!["even", "start", "end", "random"].includes(placement)) throw new ConfigError(`run.placement must be even, start, end or random, got ${JSON.stringify(placement)}`);
+  if (!["even", "start", "end", "random"].includes(placement)) throw new ConfigError(`run.placement must be even, start, end or random, got ${showValue(placement)}`);
   const seed = v.seed ?? 0;
   return Object.freeze({
     preset: input.preset,
