@@ -5,6 +5,8 @@
  */
 import { initBackend, type BackendChoice } from "../../lib/backend.ts";
 import { placeTor } from "../../lib/data/insert-tor.ts";
+import { familyInfo } from "../../lib/data/dataset.ts";
+import type { Family } from "../../lib/data/sample.ts";
 import { evaluate, wilson95 } from "../../lib/train/evaluate.ts";
 import { torSimilarity } from "../../lib/train/tor-similarity.ts";
 import * as tf from "../../lib/tf.ts";
@@ -77,7 +79,7 @@ export const evalCommand: Command = {
     const line = (name: string, s: { accuracy: number; ci95: [number, number]; n: number }) =>
       `${name.padEnd(12)} ${pct(s.accuracy).padStart(7)}  [${pct(s.ci95[0])}, ${pct(s.ci95[1])}]  n=${s.n}`;
     console.log(`system: ${report.system}  (${report.checkpoint})`);
-    for (const [f, s] of Object.entries(families)) console.log(line(f, s));
+    for (const [f, s] of Object.entries(families)) console.log(`${line(f, s)}  (uniform chance ${pct(familyInfo(f as Family).chance)})`);
     console.log(line("overall", report.overall));
     if (report.torSimilarity) {
       console.log(`<tor> similarity with vs without rationale: diagonal ${report.torSimilarity.diagonal.toFixed(3)}, off-diagonal ${report.torSimilarity.offDiagonal.toFixed(3)}`);
