@@ -13,6 +13,7 @@ export default {
     { name: "Data explorer", path: "/data-explorer" },
     { name: "Benchmarks", path: "/benchmarks" },
     { name: "Kernels", path: "/kernels" },
+    { name: "Inside Mamba", path: "/inside-mamba" },
   ],
   footer: "Meteor Playground — a re-implementation of Meteor (arXiv 2405.15574) for study.",
   search: false,

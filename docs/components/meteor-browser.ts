@@ -22,4 +22,13 @@ export type { BackendChoice, BackendName } from "../../src/lib/backend.ts";
 export { selectiveScan, fusedScanAvailable } from "../../src/kernels/selective-scan/index.ts";
 export type { ScanImpl } from "../../src/kernels/selective-scan/declaration.ts";
 export { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+// Checkpoints and the Mamba's <tor> states (Inside Mamba page).
+export { deserializeCheckpoint } from "../../src/lib/io/meteor-checkpoint-format.ts";
+export type { LoadedMeteorCheckpoint } from "../../src/lib/io/meteor-checkpoint-format.ts";
+export { Tokenizer } from "../../src/lib/data/index.ts";
+export { buildBatch } from "../../src/lib/meteor/batch.ts";
+export type { BatchItem } from "../../src/lib/meteor/batch.ts";
+export { encodeImages, torFeatures } from "../../src/lib/meteor/model.ts";
+export { structureParams } from "../../src/lib/meteor/params.ts";
+export { torSimilarity } from "../../src/lib/train/tor-similarity.ts";
 export * as tf from "../../src/lib/tf.ts";

@@ -18,13 +18,14 @@ export interface SampleView {
 }
 
 const TOR = "<tor>";
+const TOR_STYLE = "background:#fde7c8;color:#8a4b00;border-radius:3px;padding:0 2px;font:12px var(--monospace, monospace);";
 
 /** The rationale with each `<tor>` as a highlighted mark, numbered 1…T. */
 export function torText(placed: string): HTMLElement {
   const parts = placed.split(TOR);
   const out = h("span", { class: "rationale" });
   parts.forEach((text, i) => {
-    if (i > 0) out.append(h("mark", { class: "tor", title: `<tor> ${i}` }, `<tor${i}>`));
+    if (i > 0) out.append(h("mark", { class: "tor", title: `<tor> ${i}`, style: TOR_STYLE }, `<tor${i}>`));
     if (text) out.append(text);
   });
   return out;
