@@ -8,15 +8,40 @@
  * Without Chromium the suite is skipped with a message, except under CI (CI=…), where a
  * missing browser is a failure.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import config from "../../observablehq.config.ts";
-import { placeTor } from "../../src/lib/data/index.ts";
+import { initBackend } from "../../src/lib/backend.ts";
+import { Tokenizer, generateDataset, placeTor } from "../../src/lib/data/index.ts";
+import { renderImage } from "../../src/lib/data/render-node.ts";
+import { loadCheckpoint } from "../../src/lib/io/meteor-checkpoint.ts";
+import type { BatchItem } from "../../src/lib/meteor/batch.ts";
+import { torSimilarity } from "../../src/lib/train/tor-similarity.ts";
 import { countMeteorParams, meteorPreset } from "../../src/lib/meteor/config.ts";
 import { formatCount } from "../../docs/components/cost.ts";
 import { ARTIFACTS, ROOT, browserUnavailable, cellErrors, ensureBuilt, launchChromium, openPage, serveDist } from "./harness.ts";
+
+const CHECKPOINT = join(ROOT, "data/checkpoints/tiny-meteor");
+
+/** The Inside Mamba page's Fig. 4 statistic, computed in Node on the same 16 test probes. */
+async function nodeTorSimilarity(): Promise<{ diagonal: number; offDiagonal: number }> {
+  await initBackend({ backend: "cpu" });
+  const ckpt = await loadCheckpoint(CHECKPOINT);
+  try {
+    const training = ckpt.training as { dataSeed?: number; placement?: "even" | "start" | "end" | "random" };
+    const place = (r: string) => placeTor(r, { count: ckpt.config.numTor, placement: training.placement ?? "even" });
+    const items: BatchItem[] = [];
+    for (const s of generateDataset({ n: 16, split: "test", seed: training.dataSeed ?? 0 })) {
+      if (place(s.rationale) === null) continue;
+      items.push(s.image ? { sample: s, pixels: (await renderImage(s.image, { size: ckpt.config.vision.imageSize })).pixels } : { sample: s });
+    }
+    return torSimilarity(ckpt.config, ckpt.params, Tokenizer.fromJSON(ckpt.tokenizer), items, { placeTor: place });
+  } finally {
+    Object.values(ckpt.params).forEach((t) => t.dispose());
+  }
+}
 
 /** The models with the lowest and highest reported score in one column of a paper CSV. */
 function extremes(file: string, column: string): { lowest: string; highest: string } {
@@ -135,6 +160,27 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
       await expect.poll(firstModel).toBe(highest);
     });
   }, 120_000);
+
+  it.skipIf(!existsSync(join(CHECKPOINT, "latest.json")))(
+    "Inside Mamba: the checkpoint opens in the browser, the sample selector changes the <tor> states, Fig. 4 matches Node",
+    async () => {
+      const expected = await nodeTorSimilarity();
+      await check("/inside-mamba", "inside-mamba-sample", async (page) => {
+        await page.locator("#checkpoint[data-checkpoint]").waitFor({ timeout: 60_000 });
+        const similarity = page.locator("#similarity");
+        await similarity.waitFor({ timeout: 60_000 });
+        // Same checkpoint, same probes, wasm in the browser vs cpu in Node.
+        expect(Number(await similarity.getAttribute("data-diagonal"))).toBeCloseTo(expected.diagonal, 3);
+        expect(Number(await similarity.getAttribute("data-off-diagonal"))).toBeCloseTo(expected.offDiagonal, 3);
+        const states = page.locator("#tor-states");
+        const before = await states.getAttribute("data-cosine");
+        await page.getByLabel("Test sample").selectOption("chart-test-0-0");
+        await expect.poll(() => page.locator("#probe").getAttribute("data-id")).toBe("chart-test-0-0");
+        await expect.poll(() => states.getAttribute("data-cosine")).not.toBe(before);
+      });
+    },
+    180_000,
+  );
 
   it("Kernels: the browser gets a backend and the scan benchmark runs and agrees with the reference", async () => {
     await check("/kernels", "kernels-run", async (page) => {
