@@ -11,6 +11,7 @@
 import { initBackend, type BackendChoice } from "../src/lib/backend.ts";
 import { formatScanTable, runScanBench, type ScanBenchResult } from "./scan.ts";
 import { formatMatMulTable, runMatMulBench, type MatMulRow } from "./matmul.ts";
+import { formatSoakTable, runSoakBench, type SoakBenchResult } from "./soak.ts";
 
 /** Options every bench receives. */
 export interface BenchOptions {
@@ -32,6 +33,10 @@ const BENCHES: Record<string, Bench> = {
   matmul: {
     run: (opts) => runMatMulBench(opts),
     table: (result) => formatMatMulTable(result as { rows: MatMulRow[] }),
+  },
+  soak: {
+    run: (opts) => runSoakBench(opts),
+    table: (result) => formatSoakTable(result as SoakBenchResult),
   },
 };
 
