@@ -2,7 +2,8 @@
  * Loader: kernel benchmark results committed under `data/bench/*.json` (each the
  * `{"rows": [...]}` that `npm run bench -- scan --json` prints), concatenated with the file
  * each row came from. No directory or no files: `{"files": [], "rows": []}` and the page
- * says how to produce them. A file without a `rows` array exits non-zero.
+ * says how to produce them. A JSON file without a `rows` array is not a bench result: it is
+ * skipped with a warning and listed in `skipped`. Unreadable JSON exits non-zero.
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -12,14 +13,26 @@ const DIR = fileURLToPath(new URL("../../data/bench/", import.meta.url));
 try {
   const files = existsSync(DIR) ? readdirSync(DIR).filter((f) => f.endsWith(".json")).sort() : [];
   const rows: Record<string, unknown>[] = [];
+  const used: string[] = [];
+  const skipped: string[] = [];
   for (const file of files) {
-    const parsed: unknown = JSON.parse(readFileSync(`${DIR}${file}`, "utf8"));
-    const list = (parsed as { rows?: unknown }).rows;
-    if (!Array.isArray(list)) throw new Error(`data/bench/${file}: expected {"rows": [...]}`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(`${DIR}${file}`, "utf8"));
+    } catch (e) {
+      throw new Error(`data/bench/${file}: ${(e as Error).message}`);
+    }
+    const list = (parsed as { rows?: unknown } | null)?.rows;
+    if (!Array.isArray(list)) {
+      process.stderr.write(`bench: data/bench/${file} has no "rows" array; skipped\n`);
+      skipped.push(file);
+      continue;
+    }
+    used.push(file);
     for (const row of list) rows.push({ ...(row as Record<string, unknown>), source: file.replace(/\.json$/, "") });
     process.stderr.write(`bench: ${file} ${list.length} rows\n`);
   }
-  process.stdout.write(JSON.stringify({ files, rows }));
+  process.stdout.write(JSON.stringify({ files: used, skipped, rows }));
 } catch (err) {
   process.stderr.write(`bench loader: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
