@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   await initBackend({ backend: "cpu" });
   const targets = cli.targets.length > 0 ? TARGETS.filter((t) => cli.targets.includes(t.name)) : TARGETS;
   process.stderr.write(`seed ${cli.seed}\n`);
+  const tty = Boolean(process.stderr.isTTY);
   const reports: TargetReport[] = [];
   for (const target of targets) {
     const count = cli.count ?? target.ciCount;
@@ -52,11 +53,11 @@ async function main(): Promise<void> {
       count,
       ...(cli.index !== undefined ? { index: cli.index } : {}),
       onInput: (i) => {
-        if ((i + 1) % 1000 === 0) process.stderr.write(`  ${target.name}: ${i + 1}/${count}\r`);
+        if (tty && (i + 1) % 1000 === 0) process.stderr.write(`\r  ${target.name}: ${i + 1}/${count}`);
       },
     });
     reports.push(report);
-    process.stderr.write(`${formatReports([report])}\n`);
+    process.stderr.write(`${tty ? "\r\x1b[2K" : ""}${formatReports([report])}\n`);
     for (const f of report.failures.slice(0, 20)) process.stderr.write(`  FAIL #${f.index} [${f.label}]: ${f.reason}\n`);
     if (report.failures.length > 20) process.stderr.write(`  … and ${report.failures.length - 20} more\n`);
   }

@@ -133,10 +133,10 @@ function mutateHeader(rand: Rand, header: Record<string, unknown>, dataLength: n
       return `${name}.data_offsets ${how} → ${show(entry.data_offsets)}`;
     }
     case "overlap": {
-      const other = header[rand.pick(names)] as Entry;
-      entry.data_offsets = [...offsets(other)];
-      entry.shape = other.shape;
-      entry.dtype = other.dtype;
+      const other = header[rand.pick(names)] as Entry | null;
+      entry.data_offsets = [...offsets(other ?? undefined)];
+      entry.shape = other?.shape;
+      entry.dtype = other?.dtype;
       return `${name} takes the offsets of another tensor`;
     }
     case "gap": {
@@ -144,8 +144,10 @@ function mutateHeader(rand: Rand, header: Record<string, unknown>, dataLength: n
       const [b0] = offsets(entry);
       const k = rand.pick([1, 4, 8]);
       for (const n of names) {
-        const [b, e] = offsets(header[n] as Entry);
-        if (b >= b0) (header[n] as Entry).data_offsets = [b + k, e + k];
+        const other = header[n];
+        if (typeof other !== "object" || other === null || Array.isArray(other)) continue; // made a non-entry by an earlier edit
+        const [b, e] = offsets(other as Entry);
+        if (b >= b0) (other as Entry).data_offsets = [b + k, e + k];
       }
       return `gap of ${k} before ${name}`;
     }

@@ -86,7 +86,7 @@ function mutateFiles(rand: Rand, files: Files): string {
     case "config-bytes":
     case "json-bytes": {
       const name = kind === "config-bytes" ? F.config : rand.pick([F.tokenizer, F.state]);
-      const m = mutateBytes(rand, files.get(name)!);
+      const m = mutateBytes(rand, base!.get(name)!);
       files.set(name, m.value);
       return `${name}: ${m.label}`;
     }

@@ -69,7 +69,10 @@ export const tensorBytes = (bytes: Uint8Array, h: SafetensorsHeader, name: strin
 export function coverageProblem(bytes: Uint8Array, h: SafetensorsHeader): string | null {
   const declared = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   if (h.dataStart !== 8 + declared) return `dataStart ${h.dataStart} but the prefix says ${declared}`;
-  const spans = [...h.tensors].map(([name, t]) => ({ name, t })).sort((a, b) => a.t.dataOffsets[0] - b.t.dataOffsets[0]);
+  // By (begin, end), as the reference does: an empty tensor at [0, 0) comes before one at [0, 64).
+  const spans = [...h.tensors]
+    .map(([name, t]) => ({ name, t }))
+    .sort((a, b) => a.t.dataOffsets[0] - b.t.dataOffsets[0] || a.t.dataOffsets[1] - b.t.dataOffsets[1]);
   let cursor = 0;
   for (const { name, t } of spans) {
     const [b, e] = t.dataOffsets;
