@@ -17,7 +17,7 @@ export interface RunConfigInput {
   system?: System;
   /** Seeds data order, initialisation and `<tor>` random placement. Default 0. */
   seed?: number;
-  /** `<tor>` tokens per sample. Default 10 (the paper's). */
+  /** `<tor>` tokens per sample, ≥ 2. Default 10 (the paper's). */
   numTor?: number;
   /** Seed of the generated data, fixed across runs so systems and seeds see the same samples. Default 0. */
   dataSeed?: number;
@@ -89,7 +89,7 @@ export function resolveRunConfig(input: RunConfigInput): RunConfig {
     preset: input.preset,
     system,
     seed: intField("run.seed", seed, 0),
-    numTor: intField("run.numTor", v.numTor ?? 10),
+    numTor: intField("run.numTor", v.numTor ?? 10, 2), // placeTor needs ≥ 2: --num-tor 1 crashed at the embed stage
     dataSeed: intField("run.dataSeed", v.dataSeed ?? 0, 0),
     trainSize: intField("run.trainSize", v.trainSize),
     validationSize: intField("run.validationSize", v.validationSize),
