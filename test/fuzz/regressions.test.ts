@@ -110,6 +110,7 @@ describe("configs", () => {
     ["an inherited name as preset", { preset: "constructor" }, /unknown preset/],
     ["a system whose toString is not callable (the message threw)", { system: { toString: "x" } }, /run.system/],
     ["a deeply nested seed", { seed: deeplyNested() }, /deeply nested/],
+    ["numTor 1 (crashed with a RangeError when the embed stage began)", { numTor: 1 }, /run.numTor/],
   ])("run config: %s", (_what, extra, message) => refused(run(extra), ConfigError, message));
 
   it("dModel = 1.8e308 (dInner was Infinity) and unsafe integers", () => {

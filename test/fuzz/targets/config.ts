@@ -6,9 +6,10 @@
  *
  * A resolved config must have exactly the fields of the resolved preset, of the same types,
  * every number finite, every integer field a safe integer (derived sizes such as dInner:
- * finite integers), and be frozen; a run config
- * must also name a real preset, families and stages, and survive `runConfigInput` →
- * `resolveRunConfig` unchanged (what a checkpoint stores and a resumed run reads back).
+ * finite integers), and be frozen. A run config must also name a real preset, families and
+ * stages, have a numTor placeTor accepts and a positive lr and clipNorm, and survive
+ * `runConfigInput` → `resolveRunConfig` unchanged (what a checkpoint stores and a resumed
+ * run reads back).
  */
 import { FAMILIES } from "../../../src/lib/data/sample.ts";
 import { ConfigError, MAMBA_PRESETS, resolveMambaConfig, type MambaConfigInput } from "../../../src/lib/mamba/config.ts";
@@ -141,6 +142,7 @@ export const runConfigTarget = configTarget({
     const stages = Object.keys(c.train.steps);
     if (stages.some((s) => !STAGE_NAMES.has(s))) return `train.steps has unknown stage(s): ${stages.join(", ")}`;
     if (!(c.train.lr > 0) || !(c.train.clipNorm > 0)) return `lr ${c.train.lr}, clipNorm ${c.train.clipNorm} must be positive`;
+    if (c.numTor < 2) return `numTor ${c.numTor}: placeTor needs at least 2`;
     let again: RunConfig;
     try {
       again = resolveRunConfig(runConfigInput(c));
