@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
   const log = (line: string) => process.stderr.write(`${line}\n`);
   await initBackend({ ...(cli.backend ? { backend: cli.backend } : {}), log });
-  const names = cli.names.length > 0 ? cli.names : Object.keys(BENCHES);
+  // soak trains for hours at full size: it runs only when named
+  const names = cli.names.length > 0 ? cli.names : Object.keys(BENCHES).filter((n) => n !== "soak");
   const rows: object[] = [];
   for (const name of names) {
     const bench = BENCHES[name]!;
