@@ -13,22 +13,14 @@ import {
   type ScanOutputs,
 } from "../../src/kernels/selective-scan/reference.ts";
 import type { ScanImpl } from "../../src/kernels/selective-scan/declaration.ts";
+import { mulberry32 } from "../../src/lib/random.ts";
 
 /** Float inputs that have gradients, in a fixed order. */
 export const FLOAT_INPUTS = ["u", "delta", "A", "B", "C", "D", "z", "deltaBias", "h0"] as const;
 export type FloatInput = (typeof FLOAT_INPUTS)[number];
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32), under the name the scan tests use. */
+export const rng = mulberry32;
 
 /** One scan problem with float32-representable values. */
 export interface ScanCase {

@@ -23,7 +23,7 @@
 import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-file.ts";
+import { syncDirectory, writeFileAtomic } from "./atomic-file.ts";
 import { CheckpointError } from "./hf-mamba-config.ts";
 import { findDuplicateKey } from "./json-duplicate-keys.ts";
 
@@ -228,19 +228,6 @@ async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
-  }
-}
-
-/** Makes a directory's entries durable. Best effort: some platforms (Windows) cannot open a directory. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch {
-    // not supported here
-  } finally {
-    await handle?.close().catch(() => {});
   }
 }
 
