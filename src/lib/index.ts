@@ -35,3 +35,30 @@ export {
 export type { MambaCache, MambaForwardOptions } from "./mamba/model.ts";
 export { selectiveScan, fusedScanAvailable } from "../kernels/selective-scan/index.ts";
 export type { ScanImpl, SelectiveScanResult } from "../kernels/selective-scan/declaration.ts";
+
+// Meteor: configuration, parameters, forward, generation, batching
+export { resolveMeteorConfig, meteorPreset, countMeteorParams, METEOR_PRESETS } from "./meteor/config.ts";
+export type { MeteorConfig, MeteorConfigInput } from "./meteor/config.ts";
+export { initMeteorVariables, meteorParamShapes, structureParams, selectParts } from "./meteor/params.ts";
+export { meteorLogits, torFeatures, mlmLogits, encodeImages } from "./meteor/model.ts";
+export type { MeteorParams } from "./meteor/model.ts";
+export { generate } from "./meteor/generate.ts";
+export { buildBatch, BatchError } from "./meteor/batch.ts";
+export type { BatchItem, MeteorBatch } from "./meteor/batch.ts";
+export { mambaPrompt, mlmPrompt } from "./meteor/prompts.ts";
+
+// Training and evaluation (no I/O: the CLI and pages drive them)
+export { Trainer, DEFAULT_TRAIN_OPTIONS } from "./train/trainer.ts";
+export type { TrainOptions, TrainerState, StepReport } from "./train/trainer.ts";
+export { resolveRunConfig, RUN_PRESETS } from "./train/run-config.ts";
+export { evaluate, wilson95 } from "./train/evaluate.ts";
+export { torSimilarity } from "./train/tor-similarity.ts";
+export { NonFiniteLossError } from "./train/step.ts";
+
+// Data (browser-safe; Node rendering is in ./data/render-node.ts)
+export * from "./data/index.ts";
+
+// Weights as bytes (browser-safe; directories on disk are in ./io/meteor-checkpoint.ts)
+export { parseSafetensors, serializeSafetensors, SafetensorsError } from "./io/safetensors.ts";
+export { loadMambaCheckpoint, saveMambaCheckpoint } from "./io/hf-mamba.ts";
+export { serializeCheckpoint, deserializeCheckpoint, CheckpointError } from "./io/meteor-checkpoint-format.ts";
