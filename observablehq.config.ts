@@ -14,6 +14,7 @@ export default {
     { name: "Benchmarks", path: "/benchmarks" },
     { name: "Kernels", path: "/kernels" },
     { name: "Inside Mamba", path: "/inside-mamba" },
+    { name: "Ask", path: "/ask" },
   ],
   footer: "Meteor Playground — a re-implementation of Meteor (arXiv 2405.15574) for study.",
   search: false,

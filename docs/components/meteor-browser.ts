@@ -32,3 +32,7 @@ export { encodeImages, torFeatures } from "../../src/lib/meteor/model.ts";
 export { structureParams } from "../../src/lib/meteor/params.ts";
 export { torSimilarity } from "../../src/lib/train/tor-similarity.ts";
 export * as tf from "../../src/lib/tf.ts";
+// Asking the checkpoint a question (Ask page).
+export { generate } from "../../src/lib/meteor/generate.ts";
+export type { Generation } from "../../src/lib/meteor/generate.ts";
+export { mlmLogits } from "../../src/lib/meteor/model.ts";

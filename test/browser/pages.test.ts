@@ -182,6 +182,33 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
     180_000,
   );
 
+  it.skipIf(!existsSync(join(CHECKPOINT, "latest.json")))(
+    "Ask: a chosen test sample gets greedy and 3-beam answers and an attention chart; a non-image upload is refused",
+    async () => {
+      await check("/ask", "ask-answer", async (page) => {
+        await page.locator("#checkpoint[data-checkpoint]").waitFor({ timeout: 60_000 });
+        await page.getByLabel("Test sample").selectOption("chart-test-0-0");
+        await expect.poll(() => page.getByLabel("Question").inputValue()).not.toBe("");
+        await page.getByRole("button", { name: "Ask" }).click();
+        const answer = page.locator("#answer");
+        await answer.waitFor({ timeout: 90_000 });
+        expect(await answer.getAttribute("data-greedy")).not.toBeNull();
+        expect(await answer.getAttribute("data-beam3")).not.toBeNull();
+        expect(await answer.innerText()).toMatch(/Correct answer: \S/);
+        const attention = page.locator("#attention");
+        expect(Number(await attention.getAttribute("data-positions"))).toBeGreaterThan(10);
+        expect(await attention.locator("svg rect").count()).toBeGreaterThan(10);
+        expect(await page.locator("#tor-features svg rect").count()).toBeGreaterThan(0);
+        await page.screenshot({ path: join(ARTIFACTS, "ask-answered.png"), fullPage: true });
+        // Uploading something that is not an image shows a message, not an error.
+        await page.locator("#upload").setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("not a png") });
+        await expect.poll(() => page.locator("#upload-error").count()).toBe(1);
+        expect(await page.getByRole("button", { name: "Ask" }).isDisabled()).toBe(true);
+      });
+    },
+    180_000,
+  );
+
   it("Kernels: the browser gets a backend and the scan benchmark runs and agrees with the reference", async () => {
     await check("/kernels", "kernels-run", async (page) => {
       const backend = page.locator("#backend");
