@@ -15,6 +15,7 @@ export default {
     { name: "Kernels", path: "/kernels" },
     { name: "Inside Mamba", path: "/inside-mamba" },
     { name: "Ask", path: "/ask" },
+    { name: "Train", path: "/train" },
   ],
   footer: "Meteor Playground — a re-implementation of Meteor (arXiv 2405.15574) for study.",
   search: false,

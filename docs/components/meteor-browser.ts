@@ -36,3 +36,14 @@ export * as tf from "../../src/lib/tf.ts";
 export { generate } from "../../src/lib/meteor/generate.ts";
 export type { Generation } from "../../src/lib/meteor/generate.ts";
 export { mlmLogits } from "../../src/lib/meteor/model.ts";
+// Training a micro Meteor in the browser (Train page).
+export { resolveMeteorConfig } from "../../src/lib/meteor/config.ts";
+export type { MeteorConfigInput } from "../../src/lib/meteor/config.ts";
+export { initMeteorVariables } from "../../src/lib/meteor/params.ts";
+export { buildTokenizer } from "../../src/lib/data/index.ts";
+export { TEMPLATE_TEXTS } from "../../src/lib/meteor/prompts.ts";
+export { Trainer } from "../../src/lib/train/trainer.ts";
+export type { StepReport } from "../../src/lib/train/trainer.ts";
+export { resolveRunConfig, runConfigInput } from "../../src/lib/train/run-config.ts";
+export type { RunConfig } from "../../src/lib/train/run-config.ts";
+export { serializeCheckpoint } from "../../src/lib/io/meteor-checkpoint-format.ts";

@@ -209,6 +209,30 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
     180_000,
   );
 
+  it("Train: Start trains a micro Meteor step by step, Pause stops it, the loss chart has the points and the checkpoint downloads", async () => {
+    await check("/train", "train-paused", async (page) => {
+      const session = page.locator("#session[data-backend]");
+      await session.waitFor({ timeout: 60_000 });
+      expect(["wasm", "cpu", "webgl", "webgpu"]).toContain(await session.getAttribute("data-backend"));
+      const chart = page.locator("#loss-chart");
+      const points = async () => Number(await chart.getAttribute("data-points"));
+      expect(await points()).toBe(0);
+      await page.locator("#start").click();
+      await expect.poll(points, { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+      await page.locator("#start").click(); // Pause
+      await expect.poll(() => page.locator("#start").innerText()).toBe("Start");
+      const paused = await points();
+      await page.waitForTimeout(500);
+      expect(await points()).toBe(paused);
+      expect(await chart.locator("svg path").count()).toBeGreaterThan(0);
+      expect(await page.locator("#train-status").innerText()).toMatch(/loss \d/);
+      const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#download").click()]);
+      const bundle = JSON.parse(readFileSync(await download.path(), "utf8")) as { step: number; files: Record<string, string> };
+      expect(bundle.step).toBe(paused);
+      expect(Object.keys(bundle.files).sort()).toEqual(["config.json", "model.safetensors", "optimizer.safetensors", "state.json", "tokenizer.json"]);
+    });
+  }, 180_000);
+
   it("Kernels: the browser gets a backend and the scan benchmark runs and agrees with the reference", async () => {
     await check("/kernels", "kernels-run", async (page) => {
       const backend = page.locator("#backend");

@@ -1,0 +1,139 @@
+/**
+ * Training a micro Meteor in the browser: the library's `Trainer` over the Data explorer's
+ * generated samples (their 64-px images drawn down to the model's 32 px), a loss chart, and
+ * the checkpoint as one JSON bundle of base64 files (`serializeCheckpoint`). The page drives
+ * `trainer.step()` and yields to the browser between steps.
+ */
+import * as Plot from "@observablehq/plot";
+import type * as MeteorBrowser from "./meteor-browser.ts";
+import { imagePixels } from "./ask.js"; // `.js`: Framework follows only .js local imports
+
+type Lib = typeof MeteorBrowser;
+
+/** The page's sliders. */
+export interface MicroSettings {
+  /** Width of the vision encoder and the Mamba (the MLM is twice as wide), e.g. 32. */
+  width: number;
+  /** Mamba layers, e.g. 1. */
+  mambaLayers: number;
+  /** MLM layers, e.g. 1. */
+  mlmLayers: number;
+  /** Optimisation steps of each of the three stages, e.g. 20. */
+  stepsPerStage: number;
+  /** `<tor>` tokens per sample (≥ 2), e.g. 4. */
+  numTor: number;
+  /** `<tor>` placement in step 1. */
+  placement: MeteorBrowser.TorPlacement;
+  batchSize: number;
+}
+
+/** A sample as `docs/data/samples.json.ts` writes it. */
+export interface LoaderSample {
+  id: string;
+  split: string;
+  question: string;
+  rationale: string;
+  answer: string;
+  /** 64-px PNG data URL, or null (text only). */
+  image: string | null;
+}
+
+function decode(src: string): Promise<HTMLImageElement> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => reject(new Error("a sample image failed to decode"));
+    img.src = src;
+  });
+}
+
+/** Batch items of `samples`, images drawn down to `size` px. */
+export async function batchItems(samples: readonly LoaderSample[], size: number): Promise<MeteorBrowser.BatchItem[]> {
+  return Promise.all(samples.map(async (sample) => (sample.image ? { sample, pixels: imagePixels(await decode(sample.image), size) } : { sample })));
+}
+
+/** The micro model's config: the tiny preset's shape, scaled by the sliders. */
+export function microConfigInput(s: MicroSettings, vocabSize: number): MeteorBrowser.MeteorConfigInput {
+  return {
+    vocabSize,
+    numTor: s.numTor,
+    vision: { imageSize: 32, patchSize: 8, dModel: s.width, nLayer: 1, nHead: 4, mlpDim: 2 * s.width },
+    mamba: { dModel: s.width, nLayer: s.mambaLayers, dState: 8 },
+    mlm: { dModel: 2 * s.width, nLayer: s.mlmLayers, nHead: 4, nKvHead: 2, ffnDim: 4 * s.width },
+  };
+}
+
+export interface TrainingSession {
+  trainer: MeteorBrowser.Trainer;
+  cfg: MeteorBrowser.MeteorConfig;
+  configInput: MeteorBrowser.MeteorConfigInput;
+  run: MeteorBrowser.RunConfig;
+  vars: Record<string, MeteorBrowser.tf.Variable>;
+  tokenizer: MeteorBrowser.Tokenizer;
+  dispose(): void;
+}
+
+/** A fresh model and trainer for the settings (seed 0). */
+export function startSession(lib: Lib, s: MicroSettings, data: { train: MeteorBrowser.BatchItem[]; validation: MeteorBrowser.BatchItem[] }): TrainingSession {
+  const texts = data.train.flatMap((it) => [it.sample.question, it.sample.rationale, it.sample.answer]);
+  const tokenizer = lib.buildTokenizer([...texts, ...lib.TEMPLATE_TEXTS]);
+  const run = lib.resolveRunConfig({
+    preset: "tiny",
+    numTor: s.numTor,
+    placement: s.placement,
+    batchSize: s.batchSize,
+    trainSize: data.train.length,
+    validationSize: data.validation.length,
+    steps: { pretrain: s.stepsPerStage, embed: s.stepsPerStage, answer: s.stepsPerStage },
+    warmupSteps: Math.min(5, s.stepsPerStage),
+  });
+  const configInput = microConfigInput(s, tokenizer.vocabSize);
+  const cfg = lib.resolveMeteorConfig(configInput);
+  const vars = lib.initMeteorVariables(cfg, run.seed);
+  const trainer = new lib.Trainer(cfg, vars, tokenizer, data, run.train);
+  return {
+    trainer,
+    cfg,
+    configInput,
+    run,
+    vars,
+    tokenizer,
+    dispose() {
+      trainer.optimizer.dispose();
+      lib.tf.dispose(Object.values(vars));
+    },
+  };
+}
+
+function base64(bytes: Uint8Array): string {
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+/** The session's checkpoint as one JSON bundle: `{format, files: {name: base64}}`, the files `meteor` writes. */
+export function checkpointBundle(lib: Lib, session: TrainingSession): Blob {
+  const files = lib.serializeCheckpoint({
+    config: session.configInput,
+    training: lib.runConfigInput(session.run),
+    params: session.vars,
+    tokenizer: session.tokenizer.toJSON(),
+    ...(session.trainer.optimizer.state.step > 0 ? { optimizer: session.trainer.optimizer.state } : {}),
+    state: session.trainer.state,
+  });
+  const out = { format: "meteor-playground-bundle/1", step: session.trainer.globalStep, files: Object.fromEntries([...files].map(([n, b]) => [n, base64(b)])) };
+  return new Blob([JSON.stringify(out)], { type: "application/json" });
+}
+
+/** Loss per global step, one colour per stage. */
+export function liveLossChart(history: readonly { stage: string; step: number; loss: number }[], { width, totalSteps }: { width: number; totalSteps: number }): SVGSVGElement | HTMLElement {
+  const points = history.map((h, i) => ({ ...h, global: i + 1 }));
+  return Plot.plot({
+    width,
+    height: 260,
+    x: { label: "training step (stages end to end)", domain: [0, totalSteps] },
+    y: { type: "log", label: "loss", grid: true },
+    color: { legend: true, domain: ["pretrain", "embed", "answer"] },
+    marks: [Plot.line(points, { x: "global", y: "loss", stroke: "stage" }), Plot.dot(points.slice(-1), { x: "global", y: "loss", fill: "stage" })],
+  });
+}
