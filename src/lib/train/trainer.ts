@@ -132,7 +132,12 @@ export class Trainer {
     const order = shuffled(items.length, this.options.seed * 1_000_003 + this.stages.indexOf(stage) * 7919 + epoch);
     const start = (step % perEpoch) * B;
     const chosen = order.slice(start, start + B).map((i) => items[i]!);
-    return buildBatch(chosen, this.tokenizer, {
+    return this.batchOf(chosen, stage);
+  }
+
+  /** `items` laid out as `stage` trains on them. */
+  batchOf(items: readonly BatchItem[], stage: Stage): MeteorBatch {
+    return buildBatch(items, this.tokenizer, {
       ...batchKind(stage, this.options.system),
       numTor: this.cfg.numTor,
       numPatches: this.cfg.vision.numPatches,
@@ -188,13 +193,7 @@ export class Trainer {
       const usable = stage === "embed" ? items.filter((it) => place(it.sample.rationale) !== null) : items;
       let total = 0;
       for (let i = 0; i < usable.length; i += this.options.batchSize) {
-        const batch = buildBatch(usable.slice(i, i + this.options.batchSize), this.tokenizer, {
-          ...batchKind(stage, this.options.system),
-          numTor: this.cfg.numTor,
-          numPatches: this.cfg.vision.numPatches,
-          placeTor: place,
-        });
-        const l = batchLoss(this.cfg, this.vars, batch);
+        const l = batchLoss(this.cfg, this.vars, this.batchOf(usable.slice(i, i + this.options.batchSize), stage));
         total += l.dataSync()[0]! * Math.min(this.options.batchSize, usable.length - i);
         l.dispose();
       }
