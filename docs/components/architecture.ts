@@ -6,6 +6,7 @@
  * Letters (the library's glossary): b batch, np patch tokens, lm / lq Mamba / MLM sequence
  * length, T `<tor>` count, V vocabulary. Numbers are filled in from the config.
  */
+import { fitWidth } from "./dom.js";
 import type { MeteorConfig } from "../../src/lib/meteor/config.ts";
 import { sequenceLengths, type SampleLengths } from "./cost.js"; // `.js`: Framework follows only .js local imports
 
@@ -100,8 +101,8 @@ export function architectureDiagram(cfg: MeteorConfig, { width, lengths }: Archi
 
   const svg = el("svg", {
     viewBox: `0 0 ${VIEW.width} ${VIEW.height}`,
-    width,
-    height: Math.round((width * VIEW.height) / VIEW.width),
+    width: fitWidth(width),
+    height: Math.round((fitWidth(width) * VIEW.height) / VIEW.width),
     role: "img",
     "aria-label": "Meteor architecture with tensor shapes",
     style: "max-width: 100%; height: auto; font: 14px var(--sans-serif, sans-serif);",

@@ -5,6 +5,7 @@
  * first token — back over the prompt (`mlmLogits` with `attentionOut`). Only library calls
  * and charts; images are turned into model pixels here, at the edge.
  */
+import { fitWidth } from "./dom.js";
 import * as Plot from "@observablehq/plot";
 import type * as MeteorBrowser from "./meteor-browser.ts";
 import type { OpenedCheckpoint } from "./inside-mamba.ts";
@@ -92,7 +93,7 @@ export function torHeatmap(rows: readonly (readonly number[])[], { width }: { wi
   const limit = Math.max(1e-9, ...rows.flat().map(Math.abs));
   const cells = rows.flatMap((row, t) => row.map((v, c) => ({ tor: `<tor ${t + 1}>`, channel: c, v })));
   return Plot.plot({
-    width,
+    width: fitWidth(width),
     height: 40 + 16 * rows.length,
     marginLeft: 70,
     x: { label: "channel (MLM dModel)", ticks: [] },
@@ -105,7 +106,7 @@ export function torHeatmap(rows: readonly (readonly number[])[], { width }: { wi
 /** Attention weights over the prompt positions, image and `<tor>` positions coloured. */
 export function attentionChart(attention: AskResult["attention"], { width }: { width: number }): SVGSVGElement | HTMLElement {
   return Plot.plot({
-    width,
+    width: fitWidth(width),
     height: 240,
     x: { label: "prompt position", ticks: [] },
     y: { label: "attention", grid: true },

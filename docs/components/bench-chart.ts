@@ -5,6 +5,7 @@
  * batch size. Skipped runs (ms null) are
  * left out of the lines and listed under the chart by the page.
  */
+import { fitWidth } from "./dom.js";
 import * as Plot from "@observablehq/plot";
 
 export interface ScanRow {
@@ -29,7 +30,7 @@ export function scanBenchChart(rows: readonly ScanRow[], { width }: { width: num
   const measured = rows.filter((r) => r.elementsPerSec !== null).map((r) => ({ ...r, series: `${r.source} ${r.kernel} b=${r.b}`, rate: r.elementsPerSec! }));
   const sources = [...new Set(rows.map((r) => r.source))];
   return Plot.plot({
-    width,
+    width: fitWidth(width),
     height: 60 + 260 * sources.length,
     marginRight: 20,
     x: { type: "log", label: "sequence length l", ticks: [...new Set(rows.map((r) => r.l))] },
@@ -59,7 +60,7 @@ export function microBenchChart(rows: readonly MicroRow[], { width }: { width: n
     ...(r.forwardBackwardMs === null ? [] : [{ impl: r.impl, pass: "forward + backward", ms: r.forwardBackwardMs, ok: r.ok }]),
   ]);
   return Plot.plot({
-    width,
+    width: fitWidth(width),
     height: 70 + 2 * 30 * rows.length,
     marginLeft: 90,
     marginRight: 110,

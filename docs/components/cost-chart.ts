@@ -2,6 +2,7 @@
  * Sizes of the presets side by side, one row per part, on a log axis (the playground's
  * parts are 10⁴–10⁶ times smaller than Meteor-7B's): a dot per preset, joined per part.
  */
+import { fitWidth } from "./dom.js";
 import * as Plot from "@observablehq/plot";
 
 export interface CostRow {
@@ -30,7 +31,7 @@ export interface CostChartOptions {
 export function costChart(rows: readonly CostRow[], { width, value, label, presets, parts, highlight }: CostChartOptions): SVGSVGElement | HTMLElement {
   const data = rows.filter((r) => r[value] > 0);
   return Plot.plot({
-    width,
+    width: fitWidth(width),
     height: 40 + 32 * parts.length,
     marginLeft: 170,
     x: { type: "log", label, grid: true },

@@ -20,3 +20,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<s
   children.forEach(append);
   return node;
 }
+
+/**
+ * A chart width that is never too small to draw: Framework's reactive `width` is 0 before the
+ * page lays out, and `width / 2 - 40` would then be negative (an invalid SVG width).
+ */
+export function fitWidth(width: number, min = 240): number {
+  return Number.isFinite(width) ? Math.max(min, Math.floor(width)) : min;
+}

@@ -5,6 +5,7 @@
  * paper's Fig. 4 compares. Only library calls: `deserializeCheckpoint`, `buildBatch`,
  * `encodeImages`, `torFeatures` (its `rawStatesOut`), `torSimilarity`; plus the charts.
  */
+import { fitWidth } from "./dom.js";
 import * as Plot from "@observablehq/plot";
 import type * as MeteorBrowser from "./meteor-browser.ts";
 
@@ -100,7 +101,7 @@ export function cosine(a: readonly number[], b: readonly number[]): number {
 export function stateHeatmap(rows: readonly (readonly number[])[], { width, title, limit }: { width: number; title: string; limit: number }): SVGSVGElement | HTMLElement {
   const cells = rows.flatMap((row, t) => row.map((v, c) => ({ tor: `<tor ${t + 1}>`, channel: c, v })));
   return Plot.plot({
-    width,
+    width: fitWidth(width),
     height: 40 + 16 * rows.length,
     marginLeft: 70,
     title,
@@ -114,7 +115,7 @@ export function stateHeatmap(rows: readonly (readonly number[])[], { width, titl
 /** Fig. 4: cosine similarity of `<tor>` states with the rationale (rows) and without (columns). */
 export function similarityHeatmap(matrix: readonly (readonly number[])[], labels: readonly string[], { width }: { width: number }): SVGSVGElement | HTMLElement {
   const cells = matrix.flatMap((row, i) => row.map((v, j) => ({ with: labels[i]!, without: labels[j]!, v, diagonal: i === j })));
-  const side = Math.min(width, 560);
+  const side = Math.min(fitWidth(width), 560);
   return Plot.plot({
     width: side,
     height: side,
@@ -151,7 +152,7 @@ export function lossChart(history: readonly HistoryPoint[], validation: readonly
   }
   const at = (h: HistoryPoint) => ({ ...h, global: offset.get(h.stage)! + h.step });
   return Plot.plot({
-    width,
+    width: fitWidth(width),
     height: 260,
     x: { label: "training step (stages end to end)" },
     y: { type: "log", label: "loss", grid: true },

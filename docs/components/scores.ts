@@ -8,6 +8,7 @@
  * Missing values stay missing: "-" (not reported) and "?" (unrecoverable) are null scores
  * with a `missing` reason, drawn as dashed empty cells marked "–" / "?", never as zero.
  */
+import { fitWidth } from "./dom.js";
 import * as Plot from "@observablehq/plot";
 
 export type MissingReason = "not reported" | "unrecoverable";
@@ -85,7 +86,7 @@ export function scoreHeatmap(table: ScoreTable, { width }: { width: number }): S
   });
   const models = table.rows.map((r) => r.model);
   return Plot.plot({
-    width,
+    width: fitWidth(width),
     height: 50 + 24 * models.length,
     marginLeft: 190,
     marginTop: 40,
@@ -146,7 +147,7 @@ export function ablationChart(rows: readonly AblationRow[], { width, metrics }: 
     root.append(
       title,
       Plot.plot({
-        width,
+        width: fitWidth(width),
         height: 30 + 24 * variants.length + (i === factors.length - 1 ? 30 : 0),
         marginLeft: 330,
         marginRight: 30,

@@ -4,6 +4,7 @@
  * the checkpoint as one JSON bundle of base64 files (`serializeCheckpoint`). The page drives
  * `trainer.step()` and yields to the browser between steps.
  */
+import { fitWidth } from "./dom.js";
 import * as Plot from "@observablehq/plot";
 import type * as MeteorBrowser from "./meteor-browser.ts";
 import { imagePixels } from "./ask.js"; // `.js`: Framework follows only .js local imports
@@ -129,7 +130,7 @@ export function checkpointBundle(lib: Lib, session: TrainingSession): Blob {
 export function liveLossChart(history: readonly { stage: string; step: number; loss: number }[], { width, totalSteps }: { width: number; totalSteps: number }): SVGSVGElement | HTMLElement {
   const points = history.map((h, i) => ({ ...h, global: i + 1 }));
   return Plot.plot({
-    width,
+    width: fitWidth(width),
     height: 260,
     x: { label: "training step (stages end to end)", domain: [0, totalSteps] },
     y: { type: "log", label: "loss", grid: true },
