@@ -13,6 +13,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { registerSegmentSum } from "../kernels/segment-sum/register.ts";
 import { registerScanKernels } from "../kernels/selective-scan/register.ts";
 import { registerWasmMatMul } from "../kernels/matmul/register-wasm.ts";
+import { nativeUnavailableReason, registerNativeKernels, unregisterNativeKernels } from "../kernels/native/register.ts";
 
 export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu", "webgl", "webgpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -23,6 +24,11 @@ export interface InitBackendOptions {
   backend?: BackendChoice;
   /** Where to say which backend was chosen and why; silent when absent. */
   log?: (line: string) => void;
+  /**
+   * Register the native C kernels (matMul, selective scan) for cpu and wasm when the addon is
+   * built (Node only). Default true; `METEOR_NATIVE=0` also turns them off.
+   */
+  native?: boolean;
 }
 
 export class BackendError extends Error {
@@ -74,6 +80,17 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   registerSegmentSum();
   registerScanKernels();
   registerWasmMatMul();
+  if (options.native ?? true) {
+    const native = registerNativeKernels();
+    log(
+      native
+        ? `kernels: native C for cpu and wasm (${native.threads} OpenMP thread${native.threads === 1 ? "" : "s"}, ${native.simdBits}-bit SIMD)`
+        : `kernels: JS (native addon ${nativeUnavailableReason()})`,
+    );
+  } else {
+    unregisterNativeKernels();
+    log("kernels: JS (native kernels not requested)");
+  }
 
   if (choice !== "auto") {
     if (choice === "tensorflow" && !(await loadTensorflow())) {

@@ -7,6 +7,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../src/lib/backend.ts";
 import { fusedScanAvailable, selectiveScan } from "../../src/kernels/selective-scan/index.ts";
 import { registerScanKernels } from "../../src/kernels/selective-scan/register.ts";
+import { nativeKernelsActive, registerNativeKernels } from "../../src/kernels/native/register.ts";
+import { kernelVariants } from "../helpers/kernel-sets.ts";
 import { assertAllclose } from "../helpers/allclose.ts";
 import { makeCase, presentInputs, sliceRow, sliceSteps, referenceBackward, referenceForward, runImpl, scaledAtol, type CaseOptions } from "./scan-cases.ts";
 import type { ScanDims } from "../../src/kernels/selective-scan/reference.ts";
@@ -36,14 +38,20 @@ function label(s: Shape): string {
   return `b=${b} l=${l} d=${d} n=${n} chunk=${s.chunkSize ?? 64} ${extras.filter(Boolean).join(" ")}`;
 }
 
-describe.each(BACKENDS)("fused selective scan on %s", (backend) => {
+describe.each(kernelVariants(BACKENDS))("fused selective scan on %s, %s kernels", (backend, kernels) => {
   beforeAll(async () => {
-    await initBackend({ backend });
+    await initBackend({ backend, native: kernels === "native" });
   });
 
   it("is registered (and registering again is harmless)", () => {
-    registerScanKernels();
-    registerScanKernels();
+    if (kernels === "native") {
+      registerNativeKernels();
+      registerNativeKernels();
+    } else {
+      registerScanKernels();
+      registerScanKernels();
+    }
+    expect(nativeKernelsActive(backend)).toBe(kernels === "native");
     expect(fusedScanAvailable(backend)).toBe(true);
     expect(fusedScanAvailable()).toBe(true);
   });
@@ -53,7 +61,7 @@ describe.each(BACKENDS)("fused selective scan on %s", (backend) => {
     const ref = referenceForward(c);
     const refGrads = referenceBackward(c);
     const run = runImpl(c, "fused", { grads: true, ...(shape.chunkSize ? { chunkSize: shape.chunkSize } : {}) });
-    const where = `${backend} ${label(shape)}`;
+    const where = `${backend} ${kernels} ${label(shape)}`;
     assertAllclose(run.y, ref.y, { atol: ATOL, rtol: RTOL, name: `${where} y`, shape: [c.dims.b, c.dims.l, c.dims.d] });
     assertAllclose(run.lastState, ref.lastState, { atol: ATOL, rtol: RTOL, name: `${where} lastState` });
     for (const k of presentInputs(c)) {

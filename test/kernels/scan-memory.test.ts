@@ -2,13 +2,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../src/lib/backend.ts";
+import { kernelVariants } from "../helpers/kernel-sets.ts";
 import { selectiveScan } from "../../src/kernels/selective-scan/index.ts";
 import type { ScanImpl } from "../../src/kernels/selective-scan/declaration.ts";
 import { caseTensors, inputShape, makeCase, presentInputs, scanArgs } from "./scan-cases.ts";
 
-describe.each(["wasm", "cpu"] as const)("selective scan tensor memory on %s", (backend) => {
+describe.each(kernelVariants(["wasm", "cpu"] as const))("selective scan tensor memory on %s, %s kernels", (backend, kernels) => {
   beforeAll(async () => {
-    await initBackend({ backend });
+    await initBackend({ backend, native: kernels === "native" });
   });
 
   const impls: ScanImpl[] = ["fused", "composed", "reference"];

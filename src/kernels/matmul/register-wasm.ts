@@ -79,6 +79,8 @@ const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
 export function registerWasmMatMul(): void {
   const current = getKernel(BatchMatMul, "wasm");
   if (!current || current.kernelFunc === kernelFunc) return;
+  // Wrapped before and since replaced by another kernel (the native one): leave that in place.
+  if (original !== null && current.kernelFunc !== original) return;
   const t = getKernel(Transpose, "wasm");
   const cc = getKernel(Concat, "wasm");
   const rs = getKernel(Reshape, "wasm");

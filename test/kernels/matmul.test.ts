@@ -3,6 +3,8 @@ import * as tf from "../../src/lib/tf.ts";
 import { initBackend } from "../../src/lib/backend.ts";
 import { mulberry32 } from "../../src/lib/random.ts";
 import { assertAllclose } from "../helpers/allclose.ts";
+import { kernelVariants } from "../helpers/kernel-sets.ts";
+import { nativeKernelsActive } from "../../src/kernels/native/register.ts";
 
 /** Plain triple loop over [batch, m, k] · [batch, k, n] with optional transposes. */
 function matmulRef(a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, tA: boolean, tB: boolean): Float64Array {
@@ -21,9 +23,17 @@ function matmulRef(a: Float32Array, b: Float32Array, batch: number, m: number, k
   return out;
 }
 
-describe("wasm BatchMatMul with materialised transposes", () => {
+/**
+ * BatchMatMul as the library registers it: on wasm the JS rewrite (materialised transposes,
+ * batch slices) or the native sgemm; on cpu tfjs's own kernel or the native sgemm.
+ */
+describe.each(kernelVariants(["wasm", "cpu"] as const))("BatchMatMul on %s, %s kernels", (backend, kernels) => {
   beforeAll(async () => {
-    await initBackend({ backend: "wasm" });
+    await initBackend({ backend, native: kernels === "native" });
+  });
+
+  it("uses the kernels asked for", () => {
+    expect(nativeKernelsActive(backend)).toBe(kernels === "native");
   });
 
   const rand = mulberry32(5);

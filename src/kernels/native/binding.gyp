@@ -1,0 +1,12 @@
+{
+  "targets": [
+    {
+      "target_name": "meteor_native",
+      "sources": ["c/addon.c", "c/sgemm.c", "c/scan.c"],
+      "cflags_c": ["-std=gnu11", "-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags!": ["-O2"],
+      "ldflags": ["-fopenmp"],
+      "xcode_settings": {"OTHER_CFLAGS": ["-O3"]}
+    }
+  ]
+}

@@ -1,0 +1,214 @@
+/*
+ * N-API glue of the native kernels: checks every argument (type and length against the
+ * sizes given) and calls the C kernels. No math here. Every function throws a JS TypeError
+ * or RangeError naming the bad argument rather than touching memory it was not given.
+ */
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "scan.h"
+#include "sgemm.h"
+
+static int g_threads = 1;
+
+#define CHECK(call)                                              \
+  do {                                                           \
+    if ((call) != napi_ok) {                                     \
+      napi_throw_error(env, NULL, "meteor native: " #call " failed"); \
+      return NULL;                                               \
+    }                                                            \
+  } while (0)
+
+static int fail(napi_env env, const char *what, int index) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "meteor native: argument %d: %s", index, what);
+  napi_throw_type_error(env, NULL, msg);
+  return 0;
+}
+
+/* argv[i] as a typed array of `type` with at least `need` elements; `optional` allows null/undefined (→ *out = NULL). */
+static int typed(napi_env env, napi_value v, int index, napi_typedarray_type type, int64_t need, int optional, void **out) {
+  napi_valuetype vt;
+  if (napi_typeof(env, v, &vt) != napi_ok) return fail(env, "unreadable", index);
+  if (optional && (vt == napi_null || vt == napi_undefined)) {
+    *out = NULL;
+    return 1;
+  }
+  bool is_typed = false;
+  napi_is_typedarray(env, v, &is_typed);
+  if (!is_typed) return fail(env, "expected a typed array", index);
+  napi_typedarray_type t;
+  size_t length;
+  void *data;
+  if (napi_get_typedarray_info(env, v, &t, &length, &data, NULL, NULL) != napi_ok) return fail(env, "unreadable typed array", index);
+  if (t != type) return fail(env, type == napi_int32_array ? "expected an Int32Array" : "expected a Float32Array", index);
+  if ((int64_t)length < need) return fail(env, "typed array shorter than its shape", index);
+  *out = data;
+  return 1;
+}
+
+static int integer(napi_env env, napi_value v, int index, int64_t *out) {
+  double x;
+  if (napi_get_value_double(env, v, &x) != napi_ok || x != x || x < 0 || x > 9007199254740991.0 || (double)(int64_t)x != x) {
+    return fail(env, "expected a non-negative integer", index);
+  }
+  *out = (int64_t)x;
+  return 1;
+}
+
+static napi_value out_of_memory(napi_env env) {
+  napi_throw_range_error(env, NULL, "meteor native: out of memory");
+  return NULL;
+}
+
+/* matmul(a, b, out, batch, m, k, n, transA, transB, strideA, strideB) */
+static napi_value matmul(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 11) {
+    napi_throw_type_error(env, NULL, "meteor native: matmul takes 11 arguments");
+    return NULL;
+  }
+  int64_t dims[8];
+  for (int i = 0; i < 8; i++)
+    if (!integer(env, argv[3 + i], 3 + i, &dims[i])) return NULL;
+  sgemm_shape s = {dims[0], dims[1], dims[2], dims[3], (int)(dims[4] != 0), (int)(dims[5] != 0), dims[6], dims[7]};
+  const int64_t mk = s.m * s.k, kn = s.k * s.n;
+  const int64_t need_a = s.batch == 0 ? 0 : (s.batch - 1) * s.stride_a + mk;
+  const int64_t need_b = s.batch == 0 ? 0 : (s.batch - 1) * s.stride_b + kn;
+  void *a, *b, *out;
+  if (!typed(env, argv[0], 0, napi_float32_array, need_a, 0, &a)) return NULL;
+  if (!typed(env, argv[1], 1, napi_float32_array, need_b, 0, &b)) return NULL;
+  if (!typed(env, argv[2], 2, napi_float32_array, s.batch * s.m * s.n, 0, &out)) return NULL;
+  if (sgemm_batched(&s, a, b, out, g_threads) != 0) return out_of_memory(env);
+  return NULL;
+}
+
+/* The scan's inputs: (u, delta, A, B, C, D, z?, deltaBias?, h0?, lengths?, b, l, d, n, chunk, softplus) → argv[0..15]. */
+static int scan_inputs(napi_env env, napi_value *argv, scan_args *s) {
+  int64_t dims[6];
+  for (int i = 0; i < 6; i++)
+    if (!integer(env, argv[10 + i], 10 + i, &dims[i])) return 0;
+  s->b = dims[0], s->l = dims[1], s->d = dims[2], s->n = dims[3], s->chunk = dims[4], s->delta_softplus = dims[5] != 0;
+  if (s->chunk < 1) return fail(env, "chunk must be ≥ 1", 14);
+  const int64_t bld = s->b * s->l * s->d, bln = s->b * s->l * s->n;
+  void *p[10];
+  const int64_t need[10] = {bld, bld, s->d * s->n, bln, bln, s->d, bld, s->d, s->b * s->d * s->n, s->b};
+  for (int i = 0; i < 10; i++)
+    if (!typed(env, argv[i], i, i == 9 ? napi_int32_array : napi_float32_array, need[i], i >= 6, &p[i])) return 0;
+  s->u = p[0], s->delta = p[1], s->A = p[2], s->B = p[3], s->C = p[4], s->D = p[5];
+  s->z = p[6], s->delta_bias = p[7], s->h0 = p[8], s->lengths = p[9];
+  return 1;
+}
+
+/* scanForward(...scan inputs, y, lastState, checkpoints) */
+static napi_value scan_fwd(napi_env env, napi_callback_info info) {
+  size_t argc = 19;
+  napi_value argv[19];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 19) {
+    napi_throw_type_error(env, NULL, "meteor native: scanForward takes 19 arguments");
+    return NULL;
+  }
+  scan_args s;
+  if (!scan_inputs(env, argv, &s)) return NULL;
+  const int64_t chunks = (s.l + s.chunk - 1) / s.chunk;
+  void *y, *last, *ckpt;
+  if (!typed(env, argv[16], 16, napi_float32_array, s.b * s.l * s.d, 0, &y)) return NULL;
+  if (!typed(env, argv[17], 17, napi_float32_array, s.b * s.d * s.n, 0, &last)) return NULL;
+  if (!typed(env, argv[18], 18, napi_float32_array, s.b * chunks * s.d * s.n, 0, &ckpt)) return NULL;
+  if (scan_forward(&s, y, last, ckpt, g_threads) != 0) return out_of_memory(env);
+  return NULL;
+}
+
+/* scanBackward(...scan inputs, checkpoints, dy, dLast?, gu, gdelta, gA, gB, gC, gD, gz?, gDeltaBias?, gh0?) */
+static napi_value scan_bwd(napi_env env, napi_callback_info info) {
+  size_t argc = 28;
+  napi_value argv[28];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 28) {
+    napi_throw_type_error(env, NULL, "meteor native: scanBackward takes 28 arguments");
+    return NULL;
+  }
+  scan_args s;
+  if (!scan_inputs(env, argv, &s)) return NULL;
+  const int64_t chunks = (s.l + s.chunk - 1) / s.chunk;
+  const int64_t bld = s.b * s.l * s.d, bln = s.b * s.l * s.n, bdn = s.b * s.d * s.n;
+  void *ckpt, *dy, *dlast;
+  if (!typed(env, argv[16], 16, napi_float32_array, s.b * chunks * s.d * s.n, 0, &ckpt)) return NULL;
+  if (!typed(env, argv[17], 17, napi_float32_array, bld, 0, &dy)) return NULL;
+  if (!typed(env, argv[18], 18, napi_float32_array, bdn, 1, &dlast)) return NULL;
+  const int64_t need[9] = {bld, bld, s.d * s.n, bln, bln, s.d, bld, s.d, bdn};
+  const int present[9] = {1, 1, 1, 1, 1, 1, s.z != NULL, s.delta_bias != NULL, s.h0 != NULL};
+  void *p[9];
+  for (int i = 0; i < 9; i++) {
+    if (!typed(env, argv[19 + i], 19 + i, napi_float32_array, present[i] ? need[i] : 0, !present[i] || i >= 6, &p[i])) return NULL;
+    if (present[i] && !p[i]) return fail(env, "gradient buffer missing for a present input", 19 + i), NULL;
+    if (!present[i]) p[i] = NULL;
+  }
+  scan_grads g = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]};
+  if (scan_backward(&s, ckpt, dy, dlast, &g, g_threads) != 0) return out_of_memory(env);
+  return NULL;
+}
+
+/* setThreads(n): OpenMP threads for the following calls (≥ 1); returns the value in effect. */
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t n;
+  if (argc != 1 || !integer(env, argv[0], 0, &n)) return NULL;
+  g_threads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
+  napi_value r;
+  CHECK(napi_create_int32(env, g_threads, &r));
+  return r;
+}
+
+/* info(): {threads, maxThreads, simdBits, openmp} */
+static napi_value info_fn(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o, v;
+  CHECK(napi_create_object(env, &o));
+  CHECK(napi_create_int32(env, g_threads, &v));
+  CHECK(napi_set_named_property(env, o, "threads", v));
+#ifdef _OPENMP
+  CHECK(napi_create_int32(env, omp_get_max_threads(), &v));
+#else
+  CHECK(napi_create_int32(env, 1, &v));
+#endif
+  CHECK(napi_set_named_property(env, o, "maxThreads", v));
+#if defined(__AVX512F__)
+  CHECK(napi_create_int32(env, 512, &v));
+#elif defined(__AVX__)
+  CHECK(napi_create_int32(env, 256, &v));
+#else
+  CHECK(napi_create_int32(env, 128, &v));
+#endif
+  CHECK(napi_set_named_property(env, o, "simdBits", v));
+#ifdef _OPENMP
+  CHECK(napi_get_boolean(env, true, &v));
+#else
+  CHECK(napi_get_boolean(env, false, &v));
+#endif
+  CHECK(napi_set_named_property(env, o, "openmp", v));
+  return o;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"matmul", NULL, matmul, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scanForward", NULL, scan_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scanBackward", NULL, scan_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"info", NULL, info_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

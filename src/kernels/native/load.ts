@@ -1,0 +1,90 @@
+/**
+ * Loads the native kernels (`c/`, built by node-gyp at `npm install` into `build/Release/`).
+ *
+ * Node only; anywhere else, or when the build is missing or fails to load, `loadNative()`
+ * returns null with the reason in `nativeUnavailableReason()`, and the JS kernels stay
+ * registered. `METEOR_NATIVE=0` turns the native kernels off. `METEOR_THREADS` sets their
+ * OpenMP threads (default: the cores Node reports). OpenMP's idle threads are set to sleep
+ * (`OMP_WAIT_POLICY=passive`, unless set) so that they do not spin on a core between
+ * kernels while JavaScript runs.
+ */
+
+export interface NativeInfo {
+  /** OpenMP threads the kernels use. */
+  threads: number;
+  maxThreads: number;
+  /** Vector width the build targets: 512 (AVX-512), 256 (AVX/AVX2) or 128. */
+  simdBits: number;
+  openmp: boolean;
+}
+
+type F32 = Float32Array;
+type OptF32 = Float32Array | null;
+
+/** The addon's functions (see `c/addon.c`; argument order is checked there too). */
+export interface NativeKernels {
+  /** out [batch, m, n] = op(a) · op(b); batch strides in elements, 0 broadcasts. */
+  matmul(a: F32, b: F32, out: F32, batch: number, m: number, k: number, n: number, transA: number, transB: number, strideA: number, strideB: number): void;
+  scanForward(
+    u: F32, delta: F32, A: F32, B: F32, C: F32, D: F32, z: OptF32, deltaBias: OptF32, h0: OptF32, lengths: Int32Array | null,
+    b: number, l: number, d: number, n: number, chunk: number, softplus: number,
+    y: F32, lastState: F32, checkpoints: F32,
+  ): void;
+  scanBackward(
+    u: F32, delta: F32, A: F32, B: F32, C: F32, D: F32, z: OptF32, deltaBias: OptF32, h0: OptF32, lengths: Int32Array | null,
+    b: number, l: number, d: number, n: number, chunk: number, softplus: number,
+    checkpoints: F32, dy: F32, dLast: OptF32,
+    gu: F32, gdelta: F32, gA: F32, gB: F32, gC: F32, gD: F32, gz: OptF32, gDeltaBias: OptF32, gh0: OptF32,
+  ): void;
+  setThreads(n: number): number;
+  info(): NativeInfo;
+}
+
+let cached: NativeKernels | null | undefined;
+let reason = "not loaded yet";
+
+interface NodeProcess {
+  versions?: { node?: string };
+  env: Record<string, string | undefined>;
+  getBuiltinModule?: (name: string) => unknown;
+}
+
+function nodeProcess(): NodeProcess | null {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  return p?.versions?.node && typeof p.getBuiltinModule === "function" ? p : null;
+}
+
+/** The addon, or null (see `nativeUnavailableReason`). Loaded once. */
+export function loadNative(): NativeKernels | null {
+  if (cached !== undefined) return cached;
+  const proc = nodeProcess();
+  if (!proc) {
+    reason = "not running in Node";
+    return (cached = null);
+  }
+  if (proc.env["METEOR_NATIVE"] === "0") {
+    reason = "turned off by METEOR_NATIVE=0";
+    return (cached = null);
+  }
+  proc.env["OMP_WAIT_POLICY"] ??= "passive";
+  const { createRequire } = proc.getBuiltinModule!("node:module") as { createRequire(url: string | URL): (id: string) => unknown };
+  const { availableParallelism } = proc.getBuiltinModule!("node:os") as { availableParallelism(): number };
+  const path = new URL("./build/Release/meteor_native.node", import.meta.url);
+  try {
+    const addon = createRequire(import.meta.url)(path.pathname) as NativeKernels;
+    const wanted = proc.env["METEOR_THREADS"];
+    const threads = wanted !== undefined && /^\d+$/.test(wanted) && Number(wanted) >= 1 ? Number(wanted) : availableParallelism();
+    addon.setThreads(threads);
+    reason = "";
+    return (cached = addon);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+    reason = /Cannot find module|no such file/i.test(msg) ? "not built (npm run build:native)" : `failed to load: ${msg}`;
+    return (cached = null);
+  }
+}
+
+/** Why `loadNative()` returned null ("" when it loaded). */
+export function nativeUnavailableReason(): string {
+  return reason;
+}
