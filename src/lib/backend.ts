@@ -2,10 +2,11 @@
  * The one place that picks the TensorFlow.js backend.
  *
  * Order for "auto": `tensorflow` (libtensorflow through @tensorflow/tfjs-node-gpu, then
- * @tensorflow/tfjs-node — optional dependencies, used only when they load), else `wasm`,
- * else `cpu`. Overridden by the `backend` option (CLI `--backend`) or the environment
- * variable `METEOR_BACKEND`. Our custom kernels (fused selective scan, segment sum) are
- * registered here, before the first op runs.
+ * @tensorflow/tfjs-node — optional dependencies, used only when they load), else `webgpu`
+ * in Node through Dawn when its adapter is a hardware GPU (never a software one:
+ * `webgpu-node.ts`), else `wasm`, else `cpu`. Overridden by the `backend` option (CLI
+ * `--backend`) or the environment variable `METEOR_BACKEND`. Our custom kernels (fused
+ * selective scan, segment sum) are registered here, before the first op runs.
  */
 import * as tf from "./tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
@@ -14,6 +15,7 @@ import { registerSegmentSum } from "../kernels/segment-sum/register.ts";
 import { registerScanKernels } from "../kernels/selective-scan/register.ts";
 import { registerWasmMatMul } from "../kernels/matmul/register-wasm.ts";
 import { nativeUnavailableReason, registerNativeKernels, unregisterNativeKernels } from "../kernels/native/register.ts";
+import { nodeWebGPUAdapter, registerNodeWebGPU, vulkanLikelyPresent } from "./webgpu-node.ts";
 
 export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu", "webgl", "webgpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -98,6 +100,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         "backend tensorflow requested but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded",
       );
     }
+    if (choice === "webgpu") await registerNodeWebGPU(); // Node: Dawn's adapter, whatever it is; browsers register their own
     if (!(await trySet(choice))) throw new BackendError(`backend ${choice} requested (${source}) but failed to initialise`);
     log(`backend: ${choice} (${source})`);
     return choice;
@@ -106,6 +109,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (pkg && (await trySet("tensorflow"))) {
     log(`backend: tensorflow (auto, via ${pkg})`);
     return "tensorflow";
+  }
+  const gpu = vulkanLikelyPresent() ? await nodeWebGPUAdapter() : null;
+  if (gpu?.hardware && (await registerNodeWebGPU()) && (await trySet("webgpu"))) {
+    log(`backend: webgpu (auto, Dawn on ${gpu.description || gpu.vendor})`);
+    return "webgpu";
   }
   for (const name of ["wasm", "cpu"] as const) {
     if (await trySet(name)) {

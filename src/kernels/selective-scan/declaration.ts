@@ -63,7 +63,17 @@ export interface SelectiveScanAttrs {
    * b·d·n·ceil(l/chunk) floats instead of b·l·d·n. Default 64.
    */
   chunkSize: number;
+  /**
+   * How a GPU kernel spreads the scan over invocations: "sequential" (one per row and
+   * channel, walking all l steps), "chunked" (also across chunks of the sequence, joined by
+   * a log-step scan; for long l with few channels), "auto" (the kernel picks from the shape;
+   * the default). Kernels with one way of running (cpu, wasm, webgl) ignore it.
+   */
+  schedule?: ScanSchedule;
 }
+
+/** See `SelectiveScanAttrs.schedule`. */
+export type ScanSchedule = "auto" | "sequential" | "chunked";
 
 /** Outputs of a scan: `y` always; `lastState` ([b, d, n]) when asked for. */
 export interface SelectiveScanResult<T = Tensor> {
@@ -73,5 +83,9 @@ export interface SelectiveScanResult<T = Tensor> {
   lastState?: T;
 }
 
-/** Which implementation runs; "auto" is the fused kernel where registered, else composed. */
-export type ScanImpl = "auto" | "fused" | "composed" | "reference";
+/**
+ * Which implementation runs; "auto" is the fused kernel where registered (schedule "auto"),
+ * else composed. "fused" is the fused kernel with its sequential schedule, "chunked" the
+ * fused kernel with its chunked schedule, where the backend has one (webgpu).
+ */
+export type ScanImpl = "auto" | "fused" | "chunked" | "composed" | "reference";

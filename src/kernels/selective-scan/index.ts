@@ -1,8 +1,9 @@
 /**
  * The selective scan as the model calls it: one op over three implementations.
  *
- *   "fused"     — the JS kernels of `fused-cpu.ts`, registered for cpu and wasm, with the
- *                 chunk-checkpointed backward registered as the gradient;
+ *   "fused"     — the fused kernels of `kernel-table.ts` (JS for cpu and wasm, WGSL for webgpu,
+ *                 GLSL for webgl), with the backward kernel registered as the gradient;
+ *   "chunked"   — the same kernels with the chunked schedule (webgpu: long l, few channels);
  *   "composed"  — standard tfjs ops (`composed.ts`), any backend, autodiff gradients;
  *   "reference" — `reference.ts` on the tensors' values (float64), wrapped as tensors; no gradient.
  *   "auto"      — fused where registered for the active backend, else composed.
@@ -21,6 +22,7 @@ import {
   type SelectiveScanInputs,
   type SelectiveScanResult,
 } from "./declaration.ts";
+import { scanKernelRow } from "./kernel-table.ts";
 import { selectiveScanReference } from "./reference.ts";
 
 export * from "./declaration.ts";
@@ -49,11 +51,16 @@ export interface SelectiveScanArgs extends SelectiveScanInputs<Tensor> {
 
 /** The defaults, in one place. */
 const DEFAULTS = { deltaSoftplus: true, chunkSize: 64, returnLastState: false, impl: "auto" } as const;
-const IMPLS: readonly ScanImpl[] = ["auto", "fused", "composed", "reference"];
+const IMPLS: readonly ScanImpl[] = ["auto", "fused", "chunked", "composed", "reference"];
 
 /** Whether the fused kernels (forward and backward) are registered for `backendName` (default: the active backend). */
 export function fusedScanAvailable(backendName: string = tf.getBackend()): boolean {
   return tf.getKernel(SelectiveScan, backendName) != null && tf.getKernel(SelectiveScanGrad, backendName) != null;
+}
+
+/** Whether the fused kernels of `backendName` also have the chunked schedule (impl "chunked"). */
+export function chunkedScanAvailable(backendName: string = tf.getBackend()): boolean {
+  return fusedScanAvailable(backendName) && scanKernelRow(backendName)?.chunked === true;
 }
 
 function fail(message: string): never {
@@ -110,7 +117,11 @@ export function selectiveScan(args: SelectiveScanArgs): SelectiveScanResult<Tens
 
   if (impl === "fused") {
     if (!fusedScanAvailable()) fail(`impl "fused" is not registered for backend "${tf.getBackend()}"; use "auto" or "composed"`);
-    return fusedScan(args, { deltaSoftplus, chunkSize }, returnLastState);
+    return fusedScan(args, { deltaSoftplus, chunkSize, schedule: requested === "auto" ? "auto" : "sequential" }, returnLastState);
+  }
+  if (impl === "chunked") {
+    if (!chunkedScanAvailable()) fail(`impl "chunked" is not available for backend "${tf.getBackend()}"; use "auto" or "fused"`);
+    return fusedScan(args, { deltaSoftplus, chunkSize, schedule: "chunked" }, returnLastState);
   }
   if (impl === "composed") return selectiveScanComposed({ ...args, deltaSoftplus, returnLastState });
   return referenceScan(args, dims, deltaSoftplus, returnLastState);

@@ -1,15 +1,13 @@
 /**
- * Registers the fused selective-scan kernels (`SelectiveScan`, `SelectiveScanGrad`) for the
- * JS-kernel backends (`cpu`, `wasm`) and the gradient of `SelectiveScan`. Idempotent: an
- * existing registration is replaced, an identical one left alone.
+ * Registers the fused selective-scan kernels (`SelectiveScan`, `SelectiveScanGrad`) for every
+ * backend of `kernel-table.ts` (cpu, wasm, webgpu, webgl) and the gradient of `SelectiveScan`.
+ * Idempotent: an existing registration is replaced, an identical one left alone.
  */
 import { getGradient, getKernel, registerGradient, registerKernel, unregisterGradient, unregisterKernel } from "@tensorflow/tfjs-core";
 import type { KernelFunc } from "@tensorflow/tfjs-core";
-import { JS_KERNEL_BACKENDS } from "../js-kernel.ts";
 import { SelectiveScan, SelectiveScanGrad } from "./declaration.ts";
-import { selectiveScanGradKernelFunc } from "./grad-kernel-cpu.ts";
 import { selectiveScanGradConfig } from "./gradient.ts";
-import { selectiveScanKernelFunc } from "./kernel-cpu.ts";
+import { SCAN_KERNEL_TABLE } from "./kernel-table.ts";
 
 function replaceKernel(kernelName: string, backendName: string, kernelFunc: KernelFunc): void {
   const existing = getKernel(kernelName, backendName);
@@ -20,9 +18,11 @@ function replaceKernel(kernelName: string, backendName: string, kernelFunc: Kern
 
 /** Registers the fused selective-scan kernels and their gradient. */
 export function registerScanKernels(): void {
-  for (const backendName of JS_KERNEL_BACKENDS) {
-    replaceKernel(SelectiveScan, backendName, selectiveScanKernelFunc);
-    replaceKernel(SelectiveScanGrad, backendName, selectiveScanGradKernelFunc);
+  for (const row of SCAN_KERNEL_TABLE) {
+    for (const backendName of row.backends) {
+      replaceKernel(SelectiveScan, backendName, row.forward);
+      replaceKernel(SelectiveScanGrad, backendName, row.backward);
+    }
   }
   const existing = getGradient(SelectiveScan);
   if (existing === selectiveScanGradConfig) return;
