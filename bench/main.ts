@@ -1,15 +1,22 @@
 /**
- * Benchmark entry: `npm run bench -- [name …] [--json] [--quick] [--backend NAME] [--budget S]`
- * (= `tsx bench/main.ts …`). Positional arguments pick benches by name; none runs them all.
- * Progress goes to stderr; stdout gets a table per bench, or with --json exactly
- * `{"rows": [...]}` (the rows of every bench run, concatenated). Exits non-zero on failure,
- * including a kernel that disagrees with its reference.
+ * Benchmark entry: `npm run bench -- [name …] [--json] [--quick] [--backend NAME] [--budget S]
+ * [--out FILE]` (= `tsx bench/main.ts …`). Positional arguments pick benches by name; none runs
+ * them all but the soak. Progress goes to stderr; stdout gets a table per bench, or with
+ * --json one object `{"machine", "rows", "ratios"}`: the machine and command that produced the
+ * numbers, the rows of every bench run, and `ratios` — ours divided by the peer measured in
+ * the same run, higher is better (`scanVsC`: fused native scan ÷ plain C loop; `trainVsTorch`:
+ * tiny training tokens/s ÷ PyTorch CPU's; null when that bench or peer did not run). `--out`
+ * also writes that object to FILE (atomically). Exits non-zero on failure, including a kernel
+ * that disagrees with its reference.
  *
  * To add a bench: write `bench/<name>.ts` exporting a function that takes the common options
  * and returns `{ rows }` plus a table formatter, and list it in `BENCHES`.
  */
 import { initBackend, type BackendChoice } from "../src/lib/backend.ts";
+import { writeFileAtomic } from "../src/lib/io/atomic-file.ts";
+import { describeMachine } from "./machine.ts";
 import { formatScanTable, runScanBench, type ScanBenchResult } from "./scan.ts";
+import { benchRatios } from "./ratios.ts";
 import { formatMatMulTable, runMatMulBench, type MatMulRow } from "./matmul.ts";
 import { formatSoakTable, runSoakBench, type SoakBenchResult } from "./soak.ts";
 
@@ -46,6 +53,7 @@ interface Cli {
   quick: boolean;
   backend?: BackendChoice;
   budgetSeconds?: number;
+  out?: string;
 }
 
 function parseArgs(argv: string[]): Cli {
@@ -56,6 +64,10 @@ function parseArgs(argv: string[]): Cli {
     else if (a === "--quick") cli.quick = true;
     else if (a === "--backend") cli.backend = argv[++i] as BackendChoice;
     else if (a === "--budget") cli.budgetSeconds = Number(argv[++i]);
+    else if (a === "--out") {
+      cli.out = argv[++i];
+      if (!cli.out) throw new Error("bench: --out needs a file name");
+    }
     else if (a.startsWith("--")) throw new Error(`bench: unknown option ${a}`);
     else cli.names.push(a);
   }
@@ -69,7 +81,8 @@ function parseArgs(argv: string[]): Cli {
 async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  await initBackend({ ...(cli.backend ? { backend: cli.backend } : {}), log });
+  const kernelLines: string[] = [];
+  const backend = await initBackend({ ...(cli.backend ? { backend: cli.backend } : {}), log: (l) => (log(l), kernelLines.push(l)) });
   // soak trains for hours at full size: it runs only when named
   const names = cli.names.length > 0 ? cli.names : Object.keys(BENCHES).filter((n) => n !== "soak");
   const rows: object[] = [];
@@ -79,7 +92,11 @@ async function main(): Promise<void> {
     rows.push(...result.rows);
     if (!cli.json) process.stdout.write(`\n${name}\n${bench.table(result)}\n`);
   }
-  if (cli.json) process.stdout.write(`${JSON.stringify({ rows })}\n`);
+  const machine = describeMachine({ backend, kernels: kernelLines.find((l) => l.startsWith("kernels:")) ?? "", command: `npm run bench -- ${process.argv.slice(2).join(" ")}` });
+  const report = { machine, rows, ratios: benchRatios(rows) };
+  if (cli.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else process.stdout.write(`\nratios (ours ÷ peer, same run; higher is better): ${JSON.stringify(report.ratios)}\n`);
+  if (cli.out) await writeFileAtomic(cli.out, new TextEncoder().encode(`${JSON.stringify(report, null, 1)}\n`));
 }
 
 main().catch((err: unknown) => {

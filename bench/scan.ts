@@ -1,6 +1,9 @@
 /**
- * Selective-scan benchmark: forward + backward time of the reference, fused and composed
- * scans over a grid of (b, dInner, l) at dState = 16, in one run on one backend.
+ * Selective-scan benchmark: forward + backward time of the reference, the fused JS kernel,
+ * the fused native C kernel, the composed scan, and the peers (`scan-peers.ts`: a plain C
+ * loop, PyTorch CPU's textbook loop and `selective_scan_ref`) over a grid of (b, dInner, l)
+ * at dState = 16, in one run on one backend. The native kernel, the C loop and PyTorch run on
+ * one thread (`threads`), so the ratios compare code, not core counts.
  *
  * Like llm.c's `dev/cuda` mains, each implementation is first checked against the
  * reference on a small case (forward and every gradient); a mismatch aborts the bench.
@@ -22,9 +25,13 @@ import type { Tensor } from "@tensorflow/tfjs-core";
 import { selectiveScan, type SelectiveScanArgs } from "../src/kernels/selective-scan/index.ts";
 import { selectiveScanReference, selectiveScanReferenceBackward } from "../src/kernels/selective-scan/reference.ts";
 import type { ScanImpl } from "../src/kernels/selective-scan/declaration.ts";
+import { loadNative } from "../src/kernels/native/load.ts";
+import { registerNativeKernels, unregisterNativeKernels } from "../src/kernels/native/register.ts";
+import { buildCPeer, runCPeer, runTorchPeer, torchVersion, type PeerKernel } from "./scan-peers.ts";
 
-export type ScanKernel = "reference" | "fused" | "composed";
-export const SCAN_KERNELS: readonly ScanKernel[] = ["reference", "fused", "composed"];
+export type ScanKernel = "reference" | "fused-js" | "fused-native" | "composed" | PeerKernel;
+export const SCAN_KERNELS: readonly ScanKernel[] = ["reference", "fused-js", "fused-native", "composed", "c-loop", "torch-loop", "torch-ref"];
+const TF_KERNELS = new Set<ScanKernel>(["fused-js", "fused-native", "composed"]);
 
 /** One measured (or skipped) configuration. */
 export interface ScanBenchRow {
@@ -44,8 +51,10 @@ export interface ScanBenchOptions {
   quick: boolean;
   /** Skip a run whose estimated time exceeds this many seconds. Default 20. */
   budgetSeconds?: number;
-  /** Kernels to run. Default all three. */
+  /** Kernels to run. Default all (those that cannot run here are left out with a message). */
   kernels?: readonly ScanKernel[];
+  /** Threads of the native kernel and the peers. Default 1. */
+  threads?: number;
   /** Progress lines (stderr at the CLI). */
   log: (line: string) => void;
 }
@@ -54,6 +63,10 @@ export interface ScanBenchResult {
   rows: ScanBenchRow[];
   /** Why each skipped row was skipped, keyed `${kernel} b×dInner×l`. */
   skipped: Record<string, string>;
+  /** Kernels left out entirely, with the reason. */
+  unavailable: Record<string, string>;
+  /** Threads of the native kernel and the peers. */
+  threads: number;
 }
 
 const D_STATE = 16;
@@ -114,7 +127,9 @@ function runReference(s: Shape, x: Inputs) {
 }
 
 /** A prepared tfjs run of `impl`: call `run()` for one forward + backward; `dispose()` after. */
-function prepareTf(s: Shape, x: Inputs, impl: ScanImpl) {
+function prepareTf(s: Shape, x: Inputs, kernel: ScanKernel) {
+  useKernels(kernel);
+  const impl: ScanImpl = kernel === "composed" ? "composed" : "fused";
   const t: Record<string, Tensor> = {};
   for (const k of FLOAT_NAMES) t[k] = tf.tensor(x[k], shapeOf(k, s));
   const dy = tf.tensor(x.dy, shapeOf("dy", s));
@@ -157,7 +172,7 @@ function checkCorrectness(kernels: readonly ScanKernel[], log: (line: string) =>
   const x = makeInputs(s, 7);
   const ref = runReference(s, x);
   for (const kernel of kernels) {
-    if (kernel === "reference") continue;
+    if (!TF_KERNELS.has(kernel)) continue;
     const p = prepareTf(s, x, kernel);
     const got = p.run(true)!;
     p.dispose();
@@ -181,6 +196,7 @@ function referenceBytes(s: Shape): number {
 /** Time model used to extrapolate: seconds ∝ elements (· log₂ l for composed). */
 function workUnits(kernel: ScanKernel, s: Shape): number {
   const e = s.b * s.l * s.d * s.n;
+  if (kernel === "torch-loop") return s.b * s.l * s.d * s.n + 2000 * s.l; // plus per-step Python overhead
   return kernel === "composed" ? e * Math.max(1, Math.log2(s.l)) : e;
 }
 
@@ -203,12 +219,65 @@ function timeIt(once: () => void): number {
   return median(times);
 }
 
+/** What the run uses: the native thread count, the C peer's binary, and which kernels can run. */
+interface Setup {
+  threads: number;
+  cPeer: string | null;
+}
+let setup: Setup = { threads: 1, cPeer: null };
+
+/** Registers the JS or native scan kernels for `kernel` (tf kernels only). */
+function useKernels(kernel: ScanKernel): void {
+  if (kernel === "fused-native") {
+    registerNativeKernels();
+    loadNative()!.setThreads(setup.threads);
+  } else if (kernel === "fused-js") {
+    unregisterNativeKernels();
+  }
+}
+
+/** Leaves out the kernels that cannot run here, saying why. */
+function available(wanted: readonly ScanKernel[], unavailable: Record<string, string>): ScanKernel[] {
+  const torch = wanted.some((k) => k.startsWith("torch")) ? torchVersion() : { version: "" };
+  const c = wanted.includes("c-loop") ? buildCPeer() : { path: "" };
+  setup.cPeer = "path" in c ? c.path : null;
+  return wanted.filter((k) => {
+    let why: string | null = null;
+    if (k === "fused-native" && !loadNative()) why = "native addon not built (npm run build:native)";
+    if (k === "c-loop" && "error" in c) why = c.error;
+    if (k.startsWith("torch") && "error" in torch) why = torch.error;
+    if (why) unavailable[k] = why;
+    return why === null;
+  });
+}
+
 export async function runScanBench(opts: ScanBenchOptions): Promise<ScanBenchResult> {
   const budget = opts.budgetSeconds ?? 20;
-  const kernels = opts.kernels ?? SCAN_KERNELS;
   const grid = opts.quick ? QUICK_GRID : FULL_GRID;
   const log = opts.log;
-  log(`scan bench on backend ${tf.getBackend()}, dState ${D_STATE}, budget ${budget} s per run`);
+  const native = loadNative();
+  const restoreThreads = native?.info().threads ?? 1;
+  const nativeWasActive = native !== null && tf.getKernel("MeteorSelectiveScan", tf.getBackend())?.kernelFunc !== undefined;
+  setup = { threads: opts.threads ?? 1, cPeer: null };
+  const unavailable: Record<string, string> = {};
+  const kernels = available(opts.kernels ?? SCAN_KERNELS, unavailable);
+  for (const [k, why] of Object.entries(unavailable)) log(`scan bench: ${k} left out: ${why}`);
+  log(`scan bench on backend ${tf.getBackend()}, dState ${D_STATE}, ${setup.threads} thread(s) for native and peers, budget ${budget} s per run`);
+  try {
+    return await runGrid(kernels, grid, budget, log, unavailable);
+  } finally {
+    native?.setThreads(restoreThreads);
+    if (nativeWasActive) registerNativeKernels();
+  }
+}
+
+async function runGrid(
+  kernels: readonly ScanKernel[],
+  grid: typeof FULL_GRID,
+  budget: number,
+  log: (line: string) => void,
+  unavailable: Record<string, string>,
+): Promise<ScanBenchResult> {
   checkCorrectness(kernels, log);
 
   // Seconds per work unit, per kernel: calibrated on a small shape, then updated by each run.
@@ -219,7 +288,7 @@ export async function runScanBench(opts: ScanBenchOptions): Promise<ScanBenchRes
   for (const kernel of kernels) {
     const ms = measure(kernel, calib);
     rate[kernel] = ms / 1000 / workUnits(kernel, calib);
-    if (kernel !== "reference") bytesPerElement[kernel] = (await peakBytes(kernel, calib)) / (calib.b * calib.l * calib.d * calib.n);
+    if (TF_KERNELS.has(kernel)) bytesPerElement[kernel] = (await peakBytes(kernel, calib)) / (calib.b * calib.l * calib.d * calib.n);
   }
   log(
     `calibration: ${kernels.map((k) => `${k} ${(rate[k]! * 1e9).toFixed(1)} ns/unit${bytesPerElement[k] ? `, ${bytesPerElement[k]!.toFixed(0)} B/element peak` : ""}`).join("; ")}`,
@@ -234,10 +303,10 @@ export async function runScanBench(opts: ScanBenchOptions): Promise<ScanBenchRes
         for (const kernel of kernels) {
           const key = `${kernel} ${b}×${d}×${l}`;
           const estSeconds = rate[kernel]! * workUnits(kernel, s);
-          const estBytes = kernel === "reference" ? referenceBytes(s) : bytesPerElement[kernel]! * b * l * d * D_STATE;
-          const limit = kernel === "reference" ? REFERENCE_MEMORY_LIMIT : tensorMemoryLimit();
+          const estBytes = TF_KERNELS.has(kernel) ? bytesPerElement[kernel]! * b * l * d * D_STATE : peerBytes(kernel, s);
+          const limit = TF_KERNELS.has(kernel) ? tensorMemoryLimit() : REFERENCE_MEMORY_LIMIT;
           const row: ScanBenchRow = { kernel, b, dInner: d, dState: D_STATE, l, ms: null, elementsPerSec: null };
-          if (kernel !== "fused" && estSeconds > budget) {
+          if (!kernel.startsWith("fused") && estSeconds > budget) {
             skipped[key] = `est. ${estSeconds.toFixed(0)} s > ${budget} s`;
           } else if (estBytes > limit) {
             skipped[key] = `est. ${(estBytes / 2 ** 30).toFixed(1)} GiB > ${(limit / 2 ** 30).toFixed(1)} GiB`;
@@ -253,7 +322,16 @@ export async function runScanBench(opts: ScanBenchOptions): Promise<ScanBenchRes
       }
     }
   }
-  return { rows, skipped };
+  return { rows, skipped, unavailable, threads: setup.threads };
+}
+
+/** Peak bytes of a non-tfjs run: the reference's float64 states, the C peer's float32 states of one row, PyTorch's [b, d, l, n] tensors. */
+function peerBytes(kernel: ScanKernel, s: Shape): number {
+  const e = s.b * s.l * s.d * s.n;
+  if (kernel === "reference") return referenceBytes(s);
+  if (kernel === "c-loop") return 4 * (s.l + 1) * s.d * s.n + 4 * 12 * s.b * s.l * s.d;
+  if (kernel === "torch-ref") return 4 * 8 * e; // e^{ΔA}, ΔBu, their gradients, the stacked states
+  return 4 * 6 * e; // torch-loop: autograd keeps every step's state and products
 }
 
 /** Peak tensor bytes of one forward + backward through tfjs. */
@@ -268,6 +346,11 @@ async function peakBytes(kernel: ScanKernel, s: Shape): Promise<number> {
 
 /** Median forward + backward ms of `kernel` at shape `s` (after one untimed warm-up when cheap). */
 function measure(kernel: ScanKernel, s: Shape): number {
+  if (kernel === "c-loop") return runCPeer(setup.cPeer!, s, 3);
+  if (kernel === "torch-loop" || kernel === "torch-ref") {
+    const which = kernel === "torch-loop" ? "loop" : "ref";
+    return runTorchPeer(s, 3, setup.threads, [which])[which]!;
+  }
   const x = makeInputs(s);
   if (kernel === "reference") {
     const once = () => void runReference(s, x);
@@ -284,9 +367,11 @@ function measure(kernel: ScanKernel, s: Shape): number {
 
 /** The rows as an aligned text table, skipped runs marked. */
 export function formatScanTable(result: ScanBenchResult): string {
-  const head = ["kernel", "b", "dInner", "dState", "l", "fwd+bwd ms", "Melem/s", "vs reference"];
+  const head = ["kernel", "b", "dInner", "dState", "l", "fwd+bwd ms", "Melem/s", "vs reference", "vs C loop"];
   const refMs = new Map<string, number>();
+  const cMs = new Map<string, number>();
   for (const r of result.rows) if (r.kernel === "reference" && r.ms !== null) refMs.set(`${r.b}×${r.dInner}×${r.l}`, r.ms);
+  for (const r of result.rows) if (r.kernel === "c-loop" && r.ms !== null) cMs.set(`${r.b}×${r.dInner}×${r.l}`, r.ms);
   const lines = result.rows.map((r) => {
     const key = `${r.kernel} ${r.b}×${r.dInner}×${r.l}`;
     const ref = refMs.get(`${r.b}×${r.dInner}×${r.l}`);
@@ -299,9 +384,34 @@ export function formatScanTable(result: ScanBenchResult): string {
       r.ms === null ? `skipped (${result.skipped[key] ?? ""})` : r.ms.toFixed(1),
       r.elementsPerSec === null ? "" : (r.elementsPerSec / 1e6).toFixed(1),
       r.ms !== null && ref !== undefined ? `${(ref / r.ms).toFixed(1)}×` : "",
+      r.ms !== null && cMs.has(`${r.b}×${r.dInner}×${r.l}`) ? `${(cMs.get(`${r.b}×${r.dInner}×${r.l}`)! / r.ms).toFixed(2)}×` : "",
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i >= 1 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
-  return [fmt(head), fmt(widths.map((w) => "-".repeat(w))), ...lines.map(fmt)].join("\n");
+  const notes = [
+    `native kernel and peers on ${result.threads} thread(s); "vs" columns: that kernel's speed relative to the column's (higher is faster)`,
+    ...Object.entries(result.unavailable).map(([k, why]) => `${k}: not run (${why})`),
+  ];
+  const ratio = scanRatios(result.rows);
+  if (ratio.scanVsC !== null) notes.push(`fused-native vs C loop (geometric mean over shapes): ${ratio.scanVsC.toFixed(2)}×`);
+  if (ratio.scanVsTorch !== null) notes.push(`fused-native vs PyTorch loop: ${ratio.scanVsTorch.toFixed(1)}×`);
+  return [fmt(head), fmt(widths.map((w) => "-".repeat(w))), ...lines.map(fmt), "", ...notes].join("\n");
+}
+
+/** Geometric mean over the shapes both ran of peer ms ÷ ours ms (ours = fused-native, else fused-js): > 1 means ours is faster. */
+export function scanRatios(rows: readonly ScanBenchRow[]): { scanVsC: number | null; scanVsTorch: number | null } {
+  const ms = new Map<string, number>();
+  for (const r of rows) if (r.ms !== null) ms.set(`${r.kernel} ${r.b}×${r.dInner}×${r.l}`, r.ms);
+  const ours = rows.some((r) => r.kernel === "fused-native" && r.ms !== null) ? "fused-native" : "fused-js";
+  const geo = (peer: ScanKernel): number | null => {
+    const logs: number[] = [];
+    for (const r of rows) {
+      if (r.kernel !== ours || r.ms === null) continue;
+      const p = ms.get(`${peer} ${r.b}×${r.dInner}×${r.l}`);
+      if (p !== undefined) logs.push(Math.log(p / r.ms));
+    }
+    return logs.length ? Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length) : null;
+  };
+  return { scanVsC: geo("c-loop"), scanVsTorch: geo("torch-loop") };
 }
