@@ -4,6 +4,8 @@
  * full-size Meteor-7B (CLIP-L/14-336, Mamba-130M with InternLM2's 92,546-row embedding,
  * InternLM2-7B). The tokenizer's size sets both language models' vocabularies; the MLM's
  * head has two rows fewer, so `<image>` and `<tor>` (the last two ids) are never emitted.
+ * `embedder` swaps Meteor-Mamba for a Transformer of matched size (Table 3's "rationale
+ * embedder" ablation, `../embedder/config.ts`); the `mamba` section then sets its width and depth.
  */
 import { intField } from "../config-fields.ts";
 import { ConfigError, resolveMambaConfig, type MambaConfig, type MambaConfigInput } from "../mamba/config.ts";
@@ -14,6 +16,8 @@ import { CLIP_L14_336, resolveVisionConfig, type VisionConfig, type VisionConfig
 import { countVisionParams } from "../vision/params.ts";
 import { projectorShapes } from "./projector.ts";
 import { countParams } from "../nn/shapes.ts";
+import { checkEmbedderKind, matchedTransformerConfig, type EmbedderKind, type TransformerEmbedderConfig } from "../embedder/config.ts";
+import { countTransformerEmbedderParams } from "../embedder/params.ts";
 
 export interface MeteorConfigInput {
   /** Tokenizer size incl. special tokens; `<image>`, `<tor>` must be its last two ids. Meteor-7B: 92546. */
@@ -25,6 +29,8 @@ export interface MeteorConfigInput {
   mamba: Omit<MambaConfigInput, "vocabSize">;
   /** Backbone MLM; its vocabulary is the tokenizer's, its head two rows smaller. */
   mlm: Omit<MlmConfigInput, "vocabSize" | "outputVocab">;
+  /** What embeds the rationale in the `<tor>` states: "mamba" (default, the paper's), "gpt" or "bert" (matched Transformers). */
+  embedder?: EmbedderKind;
 }
 
 export interface MeteorConfig {
@@ -33,22 +39,29 @@ export interface MeteorConfig {
   readonly vision: VisionConfig;
   readonly mamba: MambaConfig;
   readonly mlm: MlmConfig;
+  readonly embedder: EmbedderKind;
+  /** The Transformer standing in for the Mamba ("gpt", "bert"), sized from `mamba`; null for "mamba". */
+  readonly transformer: TransformerEmbedderConfig | null;
 }
 
 export function resolveMeteorConfig(input: MeteorConfigInput): MeteorConfig {
   if (input === null || typeof input !== "object") throw new ConfigError("Meteor config must be an object");
   for (const k of Object.keys(input)) {
-    if (!["vocabSize", "numTor", "vision", "mamba", "mlm"].includes(k)) throw new ConfigError(`unknown Meteor config field "${k}"`);
+    if (!["vocabSize", "numTor", "vision", "mamba", "mlm", "embedder"].includes(k)) throw new ConfigError(`unknown Meteor config field "${k}"`);
   }
   const numTor = intField("numTor", input.numTor ?? 10);
   intField("vocabSize", input.vocabSize, 3);
   if (!input.vision || !input.mamba || !input.mlm) throw new ConfigError("Meteor config needs vision, mamba and mlm sections");
+  const embedder = checkEmbedderKind(input.embedder ?? "mamba");
+  const mamba = resolveMambaConfig({ ...input.mamba, vocabSize: input.vocabSize });
   return Object.freeze({
     vocabSize: input.vocabSize,
     numTor,
     vision: resolveVisionConfig(input.vision),
-    mamba: resolveMambaConfig({ ...input.mamba, vocabSize: input.vocabSize }),
+    mamba,
     mlm: resolveMlmConfig({ ...input.mlm, vocabSize: input.vocabSize, outputVocab: input.vocabSize - 2 }),
+    embedder,
+    transformer: embedder === "mamba" ? null : matchedTransformerConfig(embedder, mamba),
   });
 }
 
@@ -92,13 +105,13 @@ export const PROJECTORS = {
   tor: "tor_proj",
 } as const;
 
-/** Exact parameter counts per part (adapters such as LoRA are not counted). */
+/** Exact parameter counts per part (adapters such as LoRA are not counted); `mamba` counts whichever rationale embedder the config uses. */
 export function countMeteorParams(cfg: MeteorConfig): Record<string, number> & { total: number } {
   const parts = {
     vision: countVisionParams(cfg.vision),
     mambaVisionProjector: countParams(projectorShapes(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel)),
     mlmVisionProjector: countParams(projectorShapes(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel)),
-    mamba: countMambaParams(cfg.mamba),
+    mamba: cfg.transformer ? countTransformerEmbedderParams(cfg.transformer) : countMambaParams(cfg.mamba),
     torProjector: countParams(projectorShapes(PROJECTORS.tor, cfg.mamba.dModel, cfg.mlm.dModel)),
     mlm: countMlmParams(cfg.mlm),
   };

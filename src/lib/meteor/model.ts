@@ -21,11 +21,15 @@ import type { ScanImpl } from "../../kernels/selective-scan/declaration.ts";
 import { PROJECTORS, type MeteorConfig } from "./config.ts";
 import { project } from "./projector.ts";
 import type { MeteorBatch, SequenceBatch } from "./batch.ts";
+import type { TransformerEmbedderParams } from "../embedder/params.ts";
+import { transformerEmbedTokens, transformerEmbedderHidden } from "../embedder/model.ts";
 
 /** The parts' parameters, each under its own original names. */
 export interface MeteorParams {
   readonly vision: VisionParams;
   readonly mamba: MambaParams;
+  /** The Transformer rationale embedder's (`cfg.embedder` "gpt" or "bert"); empty for Mamba. */
+  readonly embedder?: TransformerEmbedderParams;
   readonly mlm: MlmParams;
   readonly projectors: Readonly<Record<string, tf.Tensor>>;
 }
@@ -85,6 +89,29 @@ function embedWithImages(
 }
 
 /**
+ * The rationale embedder (Meteor-Mamba, or the Transformer of `cfg.embedder`) over the
+ * Mamba-side ids, `splice` putting the image features into its input embeddings.
+ * ids: [b, lm] → final-normed hidden [b, lm, dm]
+ */
+function rationaleEmbedderHidden(
+  params: MeteorParams,
+  cfg: MeteorConfig,
+  ids: tf.Tensor2D,
+  splice: (x: tf.Tensor3D) => tf.Tensor3D,
+  lengths: Int32Array,
+  opts: { scanImpl?: ScanImpl },
+): tf.Tensor3D {
+  if (cfg.transformer) {
+    if (!params.embedder) throw new Error(`the config's embedder is "${cfg.embedder}" but no embedder.* parameters were given`);
+    const x = splice(transformerEmbedTokens(params.embedder, cfg.transformer, ids)); // [b, lm, dm]
+    return transformerEmbedderHidden(params.embedder, cfg.transformer, x, { lengths }); // [b, lm, dm]
+  }
+  const x = splice(embedTokens(params.mamba, cfg.mamba, ids)); // [b, lm, dm]
+  const len = tf.tensor1d(lengths, "int32"); // [b]
+  return mambaBackbone(params.mamba, cfg.mamba, x, { lengths: len, ...(opts.scanImpl ? { scanImpl: opts.scanImpl } : {}) }).hidden; // [b, lm, dm]
+}
+
+/**
  * Meteor-Mamba: the projected `<tor>` features. → [b, numTor, dMlm]
  * `feats` are this batch's vision features (shared with the MLM side).
  */
@@ -100,9 +127,7 @@ export function torFeatures(
   const positions = torPositions(seq.torIndex, batch.size * cfg.numTor); // [b·numTor] flat positions
   return tf.tidy(() => {
     const ids = tf.tensor2d(seq.ids, [batch.size, seq.length], "int32"); // [b, lm]
-    const x = embedWithImages(embedTokens(params.mamba, cfg.mamba, ids), seq, feats, PROJECTORS.mambaVision, params); // [b, lm, dm]
-    const lengths = tf.tensor1d(seq.lengths, "int32"); // [b]
-    const { hidden } = mambaBackbone(params.mamba, cfg.mamba, x, { lengths, ...(opts.scanImpl ? { scanImpl: opts.scanImpl } : {}) }); // [b, lm, dm]
+    const hidden = rationaleEmbedderHidden(params, cfg, ids, (x) => embedWithImages(x, seq, feats, PROJECTORS.mambaVision, params), seq.lengths, opts); // [b, lm, dm]
     const dm = cfg.mamba.dModel;
     const tor = tf
       .gather(hidden.reshape([batch.size * seq.length, dm]), tf.tensor1d(positions, "int32")) // [b·numTor, dm]

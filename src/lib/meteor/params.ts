@@ -1,24 +1,27 @@
 /**
  * Meteor's parameters: creation, the flat checkpoint naming (`vision.*`, `mamba.*`, `mlm.*`
- * and the projectors' own prefixes), and which parts each training stage updates.
+ * and the projectors' own prefixes), and which parts each training stage updates. A
+ * Transformer rationale embedder ("gpt", "bert") is named `embedder.*` and belongs to the
+ * part "mamba" (the rationale embedder, whatever its kind).
  */
 import type * as tf from "../tf.ts";
 import { initMambaParams, mambaParamShapes } from "../mamba/params.ts";
 import { initMlmParams, mlmParamShapes } from "../mlm/params.ts";
 import { initVisionParams, visionParamShapes } from "../vision/params.ts";
+import { initTransformerEmbedderParams, transformerEmbedderShapes } from "../embedder/params.ts";
 import { PROJECTORS, type MeteorConfig } from "./config.ts";
 import type { MeteorParams } from "./model.ts";
 import { initProjector, projectorShapes } from "./projector.ts";
 
 export type MeteorPart = "vision" | "mlmVisionProjector" | "mlm" | "mambaVisionProjector" | "mamba" | "torProjector";
 
-const PART_PREFIX: Record<MeteorPart, string> = {
-  vision: "vision.",
-  mlm: "mlm.",
-  mamba: "mamba.",
-  mlmVisionProjector: `${PROJECTORS.mlmVision}.`,
-  mambaVisionProjector: `${PROJECTORS.mambaVision}.`,
-  torProjector: `${PROJECTORS.tor}.`,
+const PART_PREFIXES: Record<MeteorPart, readonly string[]> = {
+  vision: ["vision."],
+  mlm: ["mlm."],
+  mamba: ["mamba.", "embedder."],
+  mlmVisionProjector: [`${PROJECTORS.mlmVision}.`],
+  mambaVisionProjector: [`${PROJECTORS.mambaVision}.`],
+  torProjector: [`${PROJECTORS.tor}.`],
 };
 
 /** Every parameter's flat checkpoint name and shape. */
@@ -28,7 +31,8 @@ export function meteorParamShapes(cfg: MeteorConfig): Map<string, number[]> {
   add("vision.", visionParamShapes(cfg.vision));
   add("", projectorShapes(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel));
   add("", projectorShapes(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel));
-  add("mamba.", mambaParamShapes(cfg.mamba));
+  if (cfg.transformer) add("embedder.", transformerEmbedderShapes(cfg.transformer));
+  else add("mamba.", mambaParamShapes(cfg.mamba));
   add("", projectorShapes(PROJECTORS.tor, cfg.mamba.dModel, cfg.mlm.dModel));
   add("mlm.", mlmParamShapes(cfg.mlm));
   return out;
@@ -43,7 +47,8 @@ export function initMeteorVariables(cfg: MeteorConfig, seed: number): Record<str
   add("vision.", initVisionParams(cfg.vision, seed * 7 + 1));
   add("", initProjector(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel, seed * 7 + 2));
   add("", initProjector(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel, seed * 7 + 3));
-  add("mamba.", initMambaParams(cfg.mamba, seed * 7 + 4));
+  if (cfg.transformer) add("embedder.", initTransformerEmbedderParams(cfg.transformer, seed * 7 + 4));
+  else add("mamba.", initMambaParams(cfg.mamba, seed * 7 + 4));
   add("", initProjector(PROJECTORS.tor, cfg.mamba.dModel, cfg.mlm.dModel, seed * 7 + 5));
   add("mlm.", initMlmParams(cfg.mlm, seed * 7 + 6));
   return out;
@@ -56,12 +61,14 @@ export function structureParams(flat: Readonly<Record<string, tf.Tensor>>): Mete
   const projectors = Object.fromEntries(
     Object.entries(flat).filter(([n]) => Object.values(PROJECTORS).some((p) => n.startsWith(`${p}.`))),
   );
-  return { vision: strip("vision."), mamba: strip("mamba."), mlm: strip("mlm."), projectors };
+  return { vision: strip("vision."), mamba: strip("mamba."), embedder: strip("embedder."), mlm: strip("mlm."), projectors };
 }
 
 /** The part a flat name belongs to. */
 export function partOf(name: string): MeteorPart {
-  for (const [part, prefix] of Object.entries(PART_PREFIX) as [MeteorPart, string][]) if (name.startsWith(prefix)) return part;
+  for (const [part, prefixes] of Object.entries(PART_PREFIXES) as [MeteorPart, readonly string[]][]) {
+    if (prefixes.some((p) => name.startsWith(p))) return part;
+  }
   throw new Error(`parameter ${name} belongs to no Meteor part`);
 }
 
