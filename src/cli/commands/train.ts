@@ -10,10 +10,10 @@ import * as tf from "../../lib/tf.ts";
 import { initBackend, type BackendChoice } from "../../lib/backend.ts";
 import { buildTokenizer, Tokenizer } from "../../lib/data/tokenizer.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../lib/io/meteor-checkpoint.ts";
-import { METEOR_PRESETS, meteorPreset, type MeteorConfigInput } from "../../lib/meteor/config.ts";
+import { METEOR_PRESETS, resolveMeteorConfig, type MeteorConfigInput } from "../../lib/meteor/config.ts";
 import { initMeteorVariables } from "../../lib/meteor/params.ts";
 import { TEMPLATE_TEXTS } from "../../lib/meteor/prompts.ts";
-import { resolveRunConfig, runConfigInput, type RunConfig, type RunConfigInput } from "../../lib/train/run-config.ts";
+import { meteorConfigInputOf, resolveRunConfig, runConfigInput, type RunConfig, type RunConfigInput } from "../../lib/train/run-config.ts";
 import { NonFiniteLossError } from "../../lib/train/step.ts";
 import { Trainer, type TrainerState } from "../../lib/train/trainer.ts";
 import type { Stage } from "../../lib/train/stages.ts";
@@ -30,7 +30,11 @@ validation history) at the end. Stages: pretrain (stands in for pretrained CLIP 
 InternLM2), embed (Meteor step 1), answer (Meteor step 2).
 
   --preset tiny|small          model and schedule size (default tiny)
-  --system meteor|mlm|oracle   Meteor, MLM alone, or MLM with the rationale (default meteor)
+  --system meteor|mlm|oracle|rationale
+                               Meteor, MLM alone, MLM with the rationale in its prompt, or
+                               MLM trained to write the rationale then the answer (default meteor)
+  --embedder mamba|gpt|bert    what embeds the rationale (default mamba; gpt/bert: matched Transformers)
+  --rationale-share X          share of step-1 samples embedding their rationale, 0…1 (default 1)
   --config FILE.json           run config (fields of RunConfigInput); flags override it
   --seed N                     initialisation and data order (default 0)
   --steps-pretrain N --steps-embed N --steps-answer N
@@ -45,6 +49,8 @@ const OPTIONS = {
   out: { type: "string" },
   preset: { type: "string" },
   system: { type: "string" },
+  embedder: { type: "string" },
+  "rationale-share": { type: "string" },
   config: { type: "string" },
   seed: { type: "string" },
   "steps-pretrain": { type: "string" },
@@ -87,6 +93,8 @@ async function runInputFromArgs(values: Record<string, string | boolean | undefi
     ...base,
     preset: (values.preset as string | undefined) ?? base.preset ?? "tiny",
     system: pick(values.system as RunConfigInput["system"], base.system),
+    embedder: pick(values.embedder as RunConfigInput["embedder"], base.embedder),
+    rationaleShare: pick(num("rationale-share", values["rationale-share"]), base.rationaleShare),
     seed: pick(num("seed", values.seed), base.seed),
     batchSize: pick(num("batch", values.batch), base.batchSize),
     lr: pick(num("lr", values.lr), base.lr),
@@ -124,9 +132,9 @@ export const trainCommand: Command = {
       if (!(run.preset in METEOR_PRESETS)) throw new UsageError(`unknown preset ${run.preset}`);
       const trainSamples = runSamples(run, "train");
       tokenizer = buildTokenizer([...trainSamples.flatMap((s) => [s.question, s.rationale, s.answer]), ...TEMPLATE_TEXTS]);
-      meteorInput = { ...METEOR_PRESETS[run.preset as keyof typeof METEOR_PRESETS], vocabSize: tokenizer.vocabSize, numTor: run.numTor };
+      meteorInput = meteorConfigInputOf(run, tokenizer.vocabSize);
     }
-    const cfg = meteorPreset(run.preset, { vocabSize: meteorInput.vocabSize, numTor: meteorInput.numTor ?? run.numTor });
+    const cfg = resolveMeteorConfig(meteorInput);
     const train = await renderItems(runSamples(run, "train"), cfg.vision.imageSize, "render train");
     const validation = await renderItems(runSamples(run, "validation"), cfg.vision.imageSize, "render val  ");
 

@@ -18,7 +18,7 @@
  * `<tor>` generate the rationale up to the next `<tor>`" holds by causality: feature i has
  * read the rationale up to `<tor>` i, so the segment after `<tor>` i is what feature i+1 carries.
  */
-import { IMAGE_TOKEN, TOR_TOKEN, mambaPrompt, mlmPrompt, mlmTarget, type MlmPromptKind } from "./prompts.ts";
+import { ANSWER_TURN, IMAGE_TOKEN, TOR_TOKEN, mambaPrompt, mlmPrompt, mlmTarget, rationaleThenAnswer, type MlmPromptKind } from "./prompts.ts";
 
 /** What batching needs of a tokenizer. */
 export interface TokenizerLike {
@@ -37,6 +37,13 @@ export interface SampleLike {
 export interface BatchItem {
   sample: SampleLike;
   pixels?: Float32Array;
+  /**
+   * Training step 1 only: the Mamba embeds the answer instead of the rationale (Table 3's
+   * "Mamba embeds the answer" and the share of question–rationale pairs): its input is
+   * "{answer} <tor>×N" (an answer is too short to spread `<tor>`s in) and the MLM's target
+   * is the answer. Default false.
+   */
+  embedAnswer?: boolean;
 }
 
 /** One right-padded sequence batch. All index arrays are [b·l], flat row-major. */
@@ -176,14 +183,16 @@ export function buildBatch(items: readonly BatchItem[], tok: TokenizerLike, opts
       rationale: it.sample.rationale,
       userTurn: !(meteor && opts.stage === "embed"),
     });
-    const target = opts.stage === "prompt" ? null : mlmTarget(opts.stage === "embed" ? it.sample.rationale : it.sample.answer);
+    const target = opts.stage === "prompt" ? null : mlmTarget(targetText(it, opts));
     return encodeRow(tok, prompt, target, imageRows[i]!, i * opts.numTor, np, meteor ? opts.numTor : 0);
   });
   let mamba: SequenceBatch | undefined;
   if (meteor) {
     const rows = items.map((it, i) => {
       let torText = TOR_TOKEN.repeat(opts.numTor);
-      if (opts.stage === "embed") {
+      if (opts.stage === "embed" && it.embedAnswer) {
+        torText = [it.sample.answer, ...Array<string>(opts.numTor).fill(TOR_TOKEN)].join(" ");
+      } else if (opts.stage === "embed") {
         if (!opts.placeTor) throw new BatchError("stage 'embed' needs a placeTor function");
         const placed = opts.placeTor(it.sample.rationale);
         if (placed === null) {
@@ -205,6 +214,49 @@ export function buildBatch(items: readonly BatchItem[], tok: TokenizerLike, opts
     ...(mamba ? { mamba } : {}),
     mlm: pack(mlmRows, padId, pixels.length > 0, meteor, opts.stage !== "prompt"),
   };
+}
+
+/** What the MLM learns to write for `it`: the rationale in step 1 (the answer for `embedAnswer` items), else the answer (the rationale, then the answer, for "rationale"). */
+function targetText(it: BatchItem, opts: BatchOptions): string {
+  if (opts.stage === "embed") return opts.system === "meteor" && it.embedAnswer ? it.sample.answer : it.sample.rationale;
+  return opts.system === "rationale" ? rationaleThenAnswer(it.sample.rationale, it.sample.answer) : it.sample.answer;
+}
+
+/**
+ * The "rationale" system at test time: each row is the prompt, the rationale the MLM wrote
+ * itself (`rationaleIds[i]`, without its end marker), the answer turn's opening, and the
+ * answer; only the answer and its end marker are targets, so greedy exact match scores the
+ * answer the MLM gives after its own rationale.
+ */
+export function buildAnswerAfterRationaleBatch(
+  items: readonly BatchItem[],
+  tok: TokenizerLike,
+  rationaleIds: readonly (readonly number[])[],
+  opts: { numPatches: number; padId?: number },
+): MeteorBatch {
+  if (items.length === 0) throw new BatchError("cannot build an empty batch");
+  if (rationaleIds.length !== items.length) throw new BatchError(`${rationaleIds.length} rationales for ${items.length} items`);
+  const pixels: Float32Array[] = [];
+  const rows = items.map((it, i) => {
+    const imageRow = it.pixels ? pixels.push(it.pixels) - 1 : -1;
+    const prompt = mlmPrompt({ question: it.sample.question, hasImage: it.pixels !== undefined, numTor: 0, kind: "rationale" });
+    const row = encodeRow(tok, prompt, null, imageRow, 0, opts.numPatches, 0);
+    const answer = tok.encode(mlmTarget(it.sample.answer));
+    const push = (id: number) => {
+      row.ids.push(id);
+      row.imageIndex.push(-1);
+      row.torIndex.push(-1);
+      row.targets.push(-1);
+    };
+    for (const id of [...rationaleIds[i]!, ...tok.encode(ANSWER_TURN)]) push(id);
+    for (const id of answer) {
+      row.targets[row.targets.length - 1] = id; // the previous position predicts this token
+      push(id);
+    }
+    return row;
+  });
+  const images = pixels.length > 0 ? { pixels: concat(pixels), count: pixels.length } : undefined;
+  return { size: items.length, ...(images ? { images } : {}), mlm: pack(rows, opts.padId ?? 0, pixels.length > 0, false, true) };
 }
 
 function concat(parts: Float32Array[]): Float32Array {

@@ -28,8 +28,12 @@ export function mambaPrompt(question: string, torText: string, hasImage: boolean
   return `${BOS}${IM_START}user\n${image}${question}${IM_END}\n${IM_START}rationale\n${torText}${IM_END}\n${EOS}`;
 }
 
-/** The baselines and Meteor differ only in what precedes the answer. */
-export type MlmPromptKind = "meteor" | "mlm" | "oracle";
+/**
+ * The baselines and Meteor differ only in what precedes the answer. "rationale" (Table 3's
+ * "no Mamba / rationale": the MLM trained on rationales) has the "mlm" prompt; what differs
+ * is its target, `rationaleThenAnswer`.
+ */
+export type MlmPromptKind = "meteor" | "mlm" | "oracle" | "rationale";
 
 export function mlmPrompt(opts: {
   question: string;
@@ -55,6 +59,12 @@ export function mlmPrompt(opts: {
 
 /** What the MLM is trained to produce after its prompt. */
 export const mlmTarget = (text: string): string => `${text}${IM_END}`;
+
+/** Between the "rationale" system's two assistant turns: its rationale, then its answer. */
+export const ANSWER_TURN = `${IM_END}\n${IM_START}assistant\n`;
+
+/** The "rationale" system's target text (before `mlmTarget`): the rationale as one assistant turn, the answer as the next. */
+export const rationaleThenAnswer = (rationale: string, answer: string): string => `${rationale}${ANSWER_TURN}${answer}`;
 
 /** The words of every template, so a tokenizer built from data also covers the prompts. */
 export const TEMPLATE_TEXTS = [

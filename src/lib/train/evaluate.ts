@@ -1,10 +1,12 @@
 /**
  * Answer accuracy: greedy exact match, scored in one teacher-forced forward per batch (see
  * `greedyExactMatch`: identical to comparing greedy decoding with the answer), with Wilson
- * 95% intervals.
+ * 95% intervals. The "rationale" system first writes its own rationale (greedy decoding,
+ * one sample at a time); its answer is then scored the same way after that rationale.
  */
 import * as tf from "../tf.ts";
-import { buildBatch, type BatchItem, type TokenizerLike } from "../meteor/batch.ts";
+import { buildAnswerAfterRationaleBatch, buildBatch, type BatchItem, type TokenizerLike } from "../meteor/batch.ts";
+import { generate } from "../meteor/generate.ts";
 import type { MeteorConfig } from "../meteor/config.ts";
 import { meteorLogits } from "../meteor/model.ts";
 import { structureParams } from "../meteor/params.ts";
@@ -26,19 +28,27 @@ export function evaluate(
   vars: Readonly<Record<string, tf.Tensor>>,
   tokenizer: TokenizerLike,
   items: readonly BatchItem[],
-  opts: { system: System; batchSize: number },
+  opts: {
+    system: System;
+    batchSize: number;
+    /** "rationale" system: the longest rationale it may write before answering (tokens). Default 160. */
+    maxRationaleTokens?: number;
+  },
 ): Required<EvalResult> {
   const correct: boolean[] = [];
   let lossSum = 0;
   const params = structureParams(vars);
   for (let i = 0; i < items.length; i += opts.batchSize) {
     const chunk = items.slice(i, i + opts.batchSize);
-    const batch = buildBatch(chunk, tokenizer, {
-      system: opts.system,
-      stage: "answer",
-      numTor: cfg.numTor,
-      numPatches: cfg.vision.numPatches,
-    });
+    const batch =
+      opts.system === "rationale"
+        ? buildAnswerAfterRationaleBatch(
+            chunk,
+            tokenizer,
+            chunk.map((it) => generate(params, cfg, tokenizer, it, { system: "rationale", maxTokens: opts.maxRationaleTokens ?? 160 }).ids),
+            { numPatches: cfg.vision.numPatches },
+          )
+        : buildBatch(chunk, tokenizer, { system: opts.system, stage: "answer", numTor: cfg.numTor, numPatches: cfg.vision.numPatches });
     const logits = meteorLogits(params, cfg, batch);
     correct.push(...greedyExactMatch(logits, batch.mlm.targets!));
     const loss = maskedCrossEntropy(logits, batch.mlm.targets!);

@@ -6,15 +6,26 @@
 import { ConfigError, boolField, intField, positiveField, rejectUnknownKeys, showValue } from "../config-fields.ts";
 import { FAMILIES, type Family } from "../data/sample.ts";
 import type { TorPlacement } from "../data/insert-tor.ts";
-import { METEOR_PRESETS } from "../meteor/config.ts";
+import { METEOR_PRESETS, resolveMeteorConfig, type MeteorConfigInput } from "../meteor/config.ts";
+import { checkEmbedderKind, type EmbedderKind } from "../embedder/config.ts";
 import { STAGES_OF, type Stage, type System } from "./stages.ts";
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from "./trainer.ts";
 
 export interface RunConfigInput {
   /** Model size: a Meteor preset ("tiny", "small"). */
   preset: string;
-  /** "meteor" (default), or a baseline: "mlm" (no Mamba, no rationale), "oracle" (rationale in the prompt). */
+  /**
+   * "meteor" (default), or a baseline: "mlm" (no Mamba, no rationale), "oracle" (rationale
+   * in the prompt), "rationale" (no Mamba; the MLM is trained to write the rationale, then
+   * the answer, and at test time answers after its own rationale).
+   */
   system?: System;
+  /** Rationale embedder: "mamba" (default), or a matched "gpt" / "bert" Transformer (Table 3). */
+  embedder?: EmbedderKind;
+  /** Sizes that replace the preset's, per part, e.g. `{ mlm: { dModel: 64, nLayer: 1 } }` (Table 3's backbone row). */
+  model?: ModelOverrides;
+  /** Share of step-1 samples that embed their rationale (the rest embed the answer), in [0, 1]. Default 1; the paper's model: 0.9. */
+  rationaleShare?: number;
   /** Seeds data order, initialisation and `<tor>` random placement. Default 0. */
   seed?: number;
   /** `<tor>` tokens per sample, ≥ 2. Default 10 (the paper's). */
@@ -39,9 +50,19 @@ export interface RunConfigInput {
   evalEvery?: number;
 }
 
+/** Size fields of the preset's parts to replace (vocabulary and `<tor>` count are the run's). */
+export interface ModelOverrides {
+  vision?: Partial<MeteorConfigInput["vision"]>;
+  mamba?: Partial<MeteorConfigInput["mamba"]>;
+  mlm?: Partial<MeteorConfigInput["mlm"]>;
+}
+
 export interface RunConfig {
   readonly preset: string;
   readonly system: System;
+  readonly embedder: EmbedderKind;
+  /** Normalised: only parts and fields given, none undefined; `{}` for the preset as it is. */
+  readonly model: Readonly<ModelOverrides>;
   readonly seed: number;
   readonly numTor: number;
   readonly dataSeed: number;
@@ -60,8 +81,9 @@ export const RUN_PRESETS: Record<string, Omit<RunConfigInput, "preset">> = {
 
 const KNOWN = new Set([
   "preset", "system", "seed", "numTor", "dataSeed", "trainSize", "validationSize", "testSize", "families", "steps", "batchSize", "lr",
-  "warmupSteps", "clipNorm", "trainVision", "placement", "evalEvery",
+  "warmupSteps", "clipNorm", "trainVision", "placement", "evalEvery", "embedder", "model", "rationaleShare",
 ]);
+const SYSTEMS: readonly System[] = ["meteor", "mlm", "oracle", "rationale"];
 
 export function resolveRunConfig(input: RunConfigInput): RunConfig {
   if (input === null || typeof input !== "object") throw new ConfigError("run config must be an object");
@@ -72,7 +94,7 @@ export function resolveRunConfig(input: RunConfigInput): RunConfig {
   const base = RUN_PRESETS[input.preset] ?? RUN_PRESETS.tiny!;
   const v = { ...base, ...Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)) } as RunConfigInput;
   const system = v.system ?? "meteor";
-  if (!["meteor", "mlm", "oracle"].includes(system)) throw new ConfigError(`run.system must be meteor, mlm or oracle, got ${showValue(system)}`);
+  if (!SYSTEMS.includes(system)) throw new ConfigError(`run.system must be ${SYSTEMS.join(", ")}, got ${showValue(system)}`);
   const steps = { pretrain: 0, embed: 0, answer: 0, ...base.steps, ...v.steps };
   rejectUnknownKeys("run.steps", steps, STAGES_OF.meteor);
   for (const [k, n] of Object.entries(steps)) intField(`run.steps.${k}`, n, 0);
@@ -85,9 +107,16 @@ export function resolveRunConfig(input: RunConfigInput): RunConfig {
   const placement = v.placement ?? DEFAULT_TRAIN_OPTIONS.placement;
   if (!["even", "start", "end", "random"].includes(placement)) throw new ConfigError(`run.placement must be even, start, end or random, got ${showValue(placement)}`);
   const seed = v.seed ?? 0;
+  const share = v.rationaleShare ?? DEFAULT_TRAIN_OPTIONS.rationaleShare;
+  if (typeof share !== "number" || !(share >= 0 && share <= 1)) throw new ConfigError(`run.rationaleShare must be a number in [0, 1], got ${showValue(share)}`);
+  const model = normaliseOverrides(v.model ?? {});
+  // resolving now names a bad override here, not at the first forward
+  resolveMeteorConfig(meteorConfigInputOf({ preset: input.preset, model, embedder: checkEmbedderKind(v.embedder ?? "mamba", "run.embedder"), numTor: 2 }, 8));
   return Object.freeze({
     preset: input.preset,
     system,
+    embedder: checkEmbedderKind(v.embedder ?? "mamba", "run.embedder"),
+    model,
     seed: intField("run.seed", seed, 0),
     numTor: intField("run.numTor", v.numTor ?? 10, 2), // placeTor needs ≥ 2: --num-tor 1 crashed at the embed stage
     dataSeed: intField("run.dataSeed", v.dataSeed ?? 0, 0),
@@ -106,9 +135,41 @@ export function resolveRunConfig(input: RunConfigInput): RunConfig {
       clipNorm: positiveField("run.clipNorm", v.clipNorm ?? DEFAULT_TRAIN_OPTIONS.clipNorm),
       trainVision: boolField("run.trainVision", v.trainVision ?? DEFAULT_TRAIN_OPTIONS.trainVision),
       placement,
+      rationaleShare: share,
       evalEvery: intField("run.evalEvery", v.evalEvery ?? DEFAULT_TRAIN_OPTIONS.evalEvery, 0),
     }),
   });
+}
+
+function normaliseOverrides(model: unknown): Readonly<ModelOverrides> {
+  if (model === null || typeof model !== "object" || Array.isArray(model)) throw new ConfigError(`run.model must be an object, got ${showValue(model)}`);
+  rejectUnknownKeys("run.model", model, ["vision", "mamba", "mlm"]);
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [part, fields] of Object.entries(model as Record<string, unknown>)) {
+    if (fields === undefined) continue;
+    if (fields === null || typeof fields !== "object" || Array.isArray(fields)) throw new ConfigError(`run.model.${part} must be an object, got ${showValue(fields)}`);
+    const kept = Object.entries(fields).filter(([, x]) => x !== undefined);
+    if (kept.length > 0) out[part] = Object.freeze(Object.fromEntries(kept));
+  }
+  return Object.freeze(out) as Readonly<ModelOverrides>;
+}
+
+/** The Meteor config a run trains: its preset with the run's size overrides, embedder, `<tor>` count and the tokenizer's vocabulary. */
+export function meteorConfigInputOf(
+  run: Pick<RunConfig, "preset" | "model" | "embedder" | "numTor">,
+  vocabSize: number,
+): MeteorConfigInput {
+  const base: MeteorConfigInput = METEOR_PRESETS[run.preset as keyof typeof METEOR_PRESETS];
+  if (!base) throw new ConfigError(`unknown preset ${showValue(run.preset)}`);
+  return {
+    ...base,
+    vision: { ...base.vision, ...run.model.vision },
+    mamba: { ...base.mamba, ...run.model.mamba },
+    mlm: { ...base.mlm, ...run.model.mlm },
+    vocabSize,
+    numTor: run.numTor,
+    ...(run.embedder !== "mamba" ? { embedder: run.embedder } : {}),
+  };
 }
 
 /** The input that reproduces `cfg` (what a checkpoint stores). */
@@ -124,6 +185,8 @@ export function runConfigInput(cfg: RunConfig): RunConfigInput {
     clipNorm: train.clipNorm,
     trainVision: train.trainVision,
     placement: train.placement,
+    rationaleShare: train.rationaleShare,
     evalEvery: train.evalEvery,
+    model: structuredClone(cfg.model) as ModelOverrides,
   };
 }

@@ -8,8 +8,9 @@
  *              projector learn to embed the rationale in the `<tor>` features (the MLM must
  *              regenerate it from them alone, so its own vision projector is not used).
  *   answer   — Meteor's step 2: everything but the vision encoder trains to answer; the Mamba
- *              sees bare `<tor>` tokens. The baselines ("mlm", "oracle") train only this
- *              stage after pretraining, on their own prompts.
+ *              sees bare `<tor>` tokens. The baselines ("mlm", "oracle", "rationale") train
+ *              only this stage after pretraining, on their own prompts ("rationale": the
+ *              MLM writes the rationale, then the answer).
  * The vision encoder is frozen after pretraining by default, as Meteor freezes CLIP;
  * `trainVision` unfreezes it in the later stages.
  */
@@ -23,6 +24,7 @@ export const STAGES_OF: Record<System, readonly Stage[]> = {
   meteor: ["pretrain", "embed", "answer"],
   mlm: ["pretrain", "answer"],
   oracle: ["pretrain", "answer"],
+  rationale: ["pretrain", "answer"],
 };
 
 export function trainableParts(stage: Stage, system: System, opts: { trainVision?: boolean } = {}): MeteorPart[] {

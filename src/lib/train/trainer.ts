@@ -38,6 +38,13 @@ export interface TrainOptions {
   trainVision: boolean;
   /** `<tor>` placement in step 1 (ablations); the paper's is "even". */
   placement: TorPlacement;
+  /**
+   * Share of step-1 samples whose rationale the Mamba embeds (Table 3's "share of
+   * question–rationale pairs in step 1"); the others embed their answer instead
+   * (`BatchItem.embedAnswer`). Which samples: the first round(share·n) of a seeded
+   * permutation of the training set. 1 (default) = every sample; the paper's model: 0.9.
+   */
+  rationaleShare: number;
   /** Validate every this many steps (0 = only at stage ends). */
   evalEvery: number;
 }
@@ -50,6 +57,7 @@ export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, "system" | "seed" | "step
   clipNorm: 1,
   trainVision: false,
   placement: "even",
+  rationaleShare: 1,
   evalEvery: 100,
 });
 
@@ -116,11 +124,20 @@ export class Trainer {
     let items = this.#usable.get(stage);
     if (!items) {
       const place = this.placeTorFn();
-      items = stage === "embed" ? this.data.train.filter((it) => place(it.sample.rationale) !== null) : [...this.data.train];
+      items = stage === "embed" ? this.stepOneItems().filter((it) => it.embedAnswer || place(it.sample.rationale) !== null) : [...this.data.train];
       if (items.length === 0) throw new Error(`no training sample has a rationale long enough for ${this.cfg.numTor} <tor> tokens`);
       this.#usable.set(stage, items);
     }
     return items;
+  }
+
+  /** The training set as step 1 sees it: all but `rationaleShare` of it marked `embedAnswer`. */
+  stepOneItems(): BatchItem[] {
+    const n = this.data.train.length;
+    const share = this.options.rationaleShare;
+    if (share >= 1) return [...this.data.train];
+    const withRationale = new Set(shuffled(n, this.options.seed * 7_919 + 104_729).slice(0, Math.round(share * n)));
+    return this.data.train.map((it, i) => (withRationale.has(i) ? it : { ...it, embedAnswer: true }));
   }
 
   /** The batch of `step` in `stage`: a seeded shuffle per epoch, so it depends on nothing else. */
@@ -186,7 +203,7 @@ export class Trainer {
   validate(stage: Stage, step: number, limit = 128): EvalResult & { stage: Stage; step: number } {
     const items = this.data.validation.slice(0, limit);
     let result: EvalResult;
-    if (stage === "answer") {
+    if (stage === "answer" && this.options.system !== "rationale") { // the rationale system is scored by loss here: writing 128 rationales would cost more than training
       result = evaluate(this.cfg, this.vars, this.tokenizer, items, { system: this.options.system, batchSize: this.options.batchSize });
     } else {
       const place = this.placeTorFn();
