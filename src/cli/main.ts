@@ -8,6 +8,7 @@ import { dataCommand } from "./commands/data.ts";
 import { trainCommand } from "./commands/train.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { askCommand } from "./commands/ask.ts";
+import { ablateCommand } from "./commands/ablate.ts";
 import { UsageError } from "./args.ts";
 
 export interface Command {
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   eval: evalCommand,
   ask: askCommand,
+  ablate: ablateCommand,
 };
 
 function usage(): string {

@@ -1,0 +1,188 @@
+/**
+ * A sweep's report: for each factor and variant, the mean and 95% interval over seeds of
+ * test accuracy (overall and per family), training time, tokens/s and batches/s, beside the
+ * paper's row, with a verdict on the ordering (`verdict.ts`). Pure: the caller reads the
+ * cache and the paper's table and writes the files (`reportCsv`, `cellsCsv`).
+ */
+import type { Plan } from "./plan.ts";
+import type { CellResult, MachineInfo } from "./result.ts";
+import { seedStat, type SeedStat } from "./stats.ts";
+import { verdictOf, type Verdict } from "./verdict.ts";
+
+export const REPORT_FORMAT = 1;
+
+/** One row of the paper's Table 3 (data/paper/ablations-table3.csv). */
+export interface PaperRow {
+  factor: string;
+  variant: string;
+  fullModel: boolean;
+  /** Metric → score; null where the paper reports none ("-"). */
+  scores: Record<string, number | null>;
+}
+
+export interface VariantReport {
+  id: string;
+  label: string;
+  /** The paper's row for this variant, if it has one. */
+  paper: PaperRow | null;
+  /** Mean of the paper's MMB and MM-Vet, or null. */
+  paperScore: number | null;
+  /** Cell ids, seed order. */
+  cells: string[];
+  /** Seeds finished of those planned. */
+  seedsDone: number;
+  seedsPlanned: number;
+  overall: SeedStat;
+  families: Record<string, SeedStat>;
+  trainSeconds: SeedStat;
+  tokensPerSecond: SeedStat;
+  /** Optimisation steps per second of the embed stage (the paper's "batches/s" of the embedder), and of the answer stage. */
+  embedBatchesPerSecond: SeedStat;
+  answerBatchesPerSecond: SeedStat;
+  /** Parameters of the rationale embedder and of the MLM (from the first finished cell). */
+  parameters: { embedder: number; mlm: number; total: number } | null;
+  backends: string[];
+}
+
+export interface FactorReport {
+  name: string;
+  title: string;
+  comparable: boolean;
+  note?: string;
+  variants: VariantReport[];
+  verdict: Verdict;
+}
+
+export interface AblationReport {
+  format: typeof REPORT_FORMAT;
+  preset: string;
+  seeds: number;
+  families: string[];
+  cellsDone: number;
+  cellsTotal: number;
+  /** Mean seconds a finished cell trained (its pretrain excluded) and was scored. */
+  secondsPerCell: number | null;
+  generatedAt: string;
+  command: string;
+  commit: string;
+  machine: MachineInfo;
+  factors: FactorReport[];
+}
+
+/** Parses data/paper/ablations-table3.csv (factor,variant,is_full_model,metrics…; "-" = not reported). */
+export function parsePaperTable3(text: string): PaperRow[] {
+  const [header, ...rows] = text.trim().split(/\r?\n/).map((l) => l.split(",").map((c) => c.trim()));
+  if (!header || header[0] !== "factor" || header[1] !== "variant") throw new Error("ablations-table3.csv: header must start factor,variant");
+  const metrics = header.slice(3);
+  return rows.map((r, i) => {
+    if (r.length !== header.length) throw new Error(`ablations-table3.csv:${i + 2}: ${r.length} fields, header has ${header.length}`);
+    return {
+      factor: r[0]!,
+      variant: r[1]!,
+      fullModel: r[2] === "true",
+      scores: Object.fromEntries(metrics.map((m, j) => [m, r[3 + j] === "-" ? null : Number(r[3 + j])])),
+    };
+  });
+}
+
+const paperMean = (row: PaperRow | null): number | null => {
+  if (!row) return null;
+  const xs = ["MMB", "MM_Vet"].map((m) => row.scores[m]).filter((x): x is number => typeof x === "number");
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+};
+
+export function buildReport(
+  plan: Plan,
+  results: ReadonlyMap<string, CellResult>,
+  meta: { command: string; commit: string; machine: MachineInfo; families: readonly string[]; paper: readonly PaperRow[]; generatedAt?: string },
+): AblationReport {
+  const factors: FactorReport[] = plan.factors.map((factor) => {
+    const variants: VariantReport[] = factor.variants.map((variant) => {
+      const cells = plan.cells.filter((c) => c.labels.some((l) => l.factor === factor.name && l.variant === variant.id));
+      const done = cells.map((c) => results.get(c.key)).filter((r): r is CellResult => r !== undefined);
+      const paper = variant.paper === null ? null : (meta.paper.find((p) => p.factor === factor.name && p.variant === variant.paper) ?? null);
+      const perStage = (stage: "embed" | "answer") =>
+        seedStat(done.flatMap((r) => (r.timing[stage] && r.timing[stage]!.seconds > 0 ? [r.timing[stage]!.steps / r.timing[stage]!.seconds] : [])));
+      const first = done[0];
+      return {
+        id: variant.id,
+        label: variant.label,
+        paper,
+        paperScore: paperMean(paper),
+        cells: cells.map((c) => c.id),
+        seedsDone: done.length,
+        seedsPlanned: cells.length,
+        overall: seedStat(done.map((r) => r.test.overall.accuracy)),
+        families: Object.fromEntries(meta.families.map((f) => [f, seedStat(done.flatMap((r) => (r.test.families[f] ? [r.test.families[f]!.accuracy] : [])))])),
+        trainSeconds: seedStat(done.map((r) => r.trainSeconds)),
+        tokensPerSecond: seedStat(done.map((r) => r.tokensPerSecond)),
+        embedBatchesPerSecond: perStage("embed"),
+        answerBatchesPerSecond: perStage("answer"),
+        parameters: first ? { embedder: first.parameters.mamba ?? 0, mlm: first.parameters.mlm ?? 0, total: first.parameters.total ?? 0 } : null,
+        backends: [...new Set(done.map((r) => r.machine.backend))],
+      };
+    });
+    const verdict = verdictOf(
+      variants.map((v) => ({ id: v.id, label: v.label, paperScore: v.paperScore, ours: v.overall })),
+      { comparable: factor.comparable, ...(factor.note ? { note: factor.note } : {}) },
+    );
+    return { name: factor.name, title: factor.title, comparable: factor.comparable, ...(factor.note ? { note: factor.note } : {}), variants, verdict };
+  });
+  const finished = plan.cells.map((c) => results.get(c.key)).filter((r): r is CellResult => r !== undefined);
+  const own = finished.map((r) => r.trainSeconds - (r.pretrainCached ? (r.timing.pretrain?.seconds ?? 0) : 0) + r.evalSeconds);
+  return {
+    format: REPORT_FORMAT,
+    preset: plan.preset,
+    seeds: plan.seeds,
+    families: [...meta.families],
+    cellsDone: finished.length,
+    cellsTotal: plan.cells.length,
+    secondsPerCell: own.length ? own.reduce((a, b) => a + b, 0) / own.length : null,
+    generatedAt: meta.generatedAt ?? new Date().toISOString(),
+    command: meta.command,
+    commit: meta.commit,
+    machine: meta.machine,
+    factors,
+  };
+}
+
+const csvCell = (v: unknown): string => {
+  const s = v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? "" : String(v);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+const csv = (rows: unknown[][]): string => `${rows.map((r) => r.map(csvCell).join(",")).join("\n")}\n`;
+const round = (x: number | undefined, d = 4) => (x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
+
+/** One row per factor × variant × scope (overall, then each family). */
+export function reportCsv(report: AblationReport): string {
+  const rows: unknown[][] = [
+    ["factor", "variant", "label", "scope", "seeds", "accuracy_mean", "ci95_low", "ci95_high", "train_seconds_mean", "tokens_per_second_mean", "embed_batches_per_second_mean", "paper_variant", "paper_MMB", "paper_MM_Vet", "verdict"],
+  ];
+  for (const f of report.factors) {
+    for (const v of f.variants) {
+      for (const [scope, s] of [["overall", v.overall] as const, ...Object.entries(v.families)]) {
+        rows.push([
+          f.name, v.id, v.label, scope, s.n, round(s.mean), round(s.ci95?.[0]), round(s.ci95?.[1]),
+          round(v.trainSeconds.mean, 1), round(v.tokensPerSecond.mean, 1), round(v.embedBatchesPerSecond.mean, 3),
+          v.paper?.variant ?? null, v.paper?.scores.MMB ?? null, v.paper?.scores.MM_Vet ?? null, f.verdict.outcome,
+        ]);
+      }
+    }
+  }
+  return csv(rows);
+}
+
+/** One row per finished cell. */
+export function cellsCsv(plan: Plan, results: ReadonlyMap<string, CellResult>, families: readonly string[]): string {
+  const rows: unknown[][] = [["cell", "seed", "labels", "accuracy", ...families, "train_seconds", "eval_seconds", "tokens_per_second", "pretrain_cached", "backend", "commit", "finished_at"]];
+  for (const c of plan.cells) {
+    const r = results.get(c.key);
+    if (!r) continue;
+    rows.push([
+      c.id, c.seed, c.labels.map((l) => `${l.factor}=${l.variant}`).join(" "), round(r.test.overall.accuracy),
+      ...families.map((f) => round(r.test.families[f]?.accuracy)), round(r.trainSeconds, 1), round(r.evalSeconds, 1), round(r.tokensPerSecond, 1),
+      r.pretrainCached, r.machine.backend, r.commit, r.finishedAt,
+    ]);
+  }
+  return csv(rows);
+}
