@@ -7,7 +7,7 @@
  * |-------------|-----------------------------------------|------------------------|
  * | cpu, wasm   | JS over typed arrays (`fused-cpu.ts`)    | sequential             |
  * | webgpu      | WGSL compute programs (`webgpu/`)        | sequential, chunked    |
- * | webgl       | GLSL fragment programs (`webgl/`)        | log-step (one)         |
+ * | webgl       | GLSL fragment programs (`webgl/`)        | one (log-step scan)    |
  */
 import type { KernelFunc } from "@tensorflow/tfjs-core";
 import { JS_KERNEL_BACKENDS } from "../js-kernel.ts";
@@ -15,6 +15,7 @@ import { selectiveScanGradKernelFunc } from "./grad-kernel-cpu.ts";
 import { selectiveScanKernelFunc } from "./kernel-cpu.ts";
 import { selectiveScanGradWebGPUKernelFunc } from "./webgpu/kernel-backward.ts";
 import { selectiveScanWebGPUKernelFunc } from "./webgpu/kernel-forward.ts";
+import { selectiveScanGradWebGLKernelFunc, selectiveScanWebGLKernelFunc } from "./webgl/kernels.ts";
 
 export interface ScanKernelRow {
   /** tfjs backend names. */
@@ -43,6 +44,13 @@ export const SCAN_KERNEL_TABLE: readonly ScanKernelRow[] = [
     backward: selectiveScanGradWebGPUKernelFunc,
     chunked: true,
     description: "WGSL: one invocation per (row, channel) with the state in registers; chunked: also per chunk, joined by a log-step scan",
+  },
+  {
+    backends: ["webgl"],
+    forward: selectiveScanWebGLKernelFunc,
+    backward: selectiveScanGradWebGLKernelFunc,
+    chunked: false,
+    description: "GLSL: every state materialised by a log-step scan over the sequence (fragment shaders cannot carry a state)",
   },
 ];
 

@@ -1,0 +1,147 @@
+/**
+ * The GPU scan kernels in headless Chromium (Debian's, through playwright-core) on
+ * SwiftShader: WebGPU (fused and chunked schedules) and WebGL, every case of
+ * `gpu-checks.ts` against the float64 reference, forward and all gradients, computed in
+ * the page and asserted here; plus tensor memory around a forward and a gradient step.
+ *
+ * The checks are bundled with esbuild (`browser-entry.ts`) into a temporary directory
+ * served on 127.0.0.1 (WebGPU needs a secure context; localhost is one). Without Chromium
+ * the suite is skipped with a message, except under CI (CI=…), where that is a failure; so
+ * is a Chromium that offers no WebGPU or WebGL adapter.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, browserUnavailable } from "../browser/harness.ts";
+import type { CheckResult, LeakReport } from "./gpu-checks.ts";
+import type * as Entry from "./browser-entry.ts";
+
+/** Chromium's software GPU: SwiftShader behind ANGLE (WebGL) and Dawn's Vulkan backend (WebGPU). */
+export const SOFTWARE_GPU_FLAGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--enable-unsafe-webgpu",
+  "--enable-features=Vulkan",
+  "--use-vulkan=swiftshader",
+  "--use-angle=swiftshader",
+  "--enable-unsafe-swiftshader",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+];
+
+const unavailable = browserUnavailable();
+if (unavailable && !process.env.CI) console.warn(`Chromium GPU tests skipped: ${unavailable}`);
+
+describe.runIf(unavailable !== null && process.env.CI)("GPU scan kernels in Chromium under CI", () => {
+  it("have a Chromium to run in", () => {
+    throw new Error(`CI is set but the Chromium GPU tests cannot run: ${unavailable}`);
+  });
+});
+
+type Checks = typeof Entry;
+declare global {
+  interface Window {
+    checks: Checks;
+  }
+}
+
+describe.skipIf(unavailable !== null)("GPU scan kernels in Chromium (SwiftShader)", () => {
+  let dir: string;
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  /** Why a backend cannot run in this Chromium (no WebGPU adapter, no WebGL2), by name. */
+  let missing: Record<string, string | null> = {};
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "meteor-gpu-"));
+    await build({
+      entryPoints: [join(import.meta.dirname, "browser-entry.ts")],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      target: ["es2022"],
+      outfile: join(dir, "checks.js"),
+      logLevel: "silent",
+      define: { "process.env.NODE_ENV": '"production"' },
+    });
+    writeFileSync(join(dir, "index.html"), `<!doctype html><title>GPU checks</title><script type="module">import * as checks from "./checks.js"; window.checks = checks; document.title = "ready";</script>`);
+    server = createServer((req, res) => {
+      const file = req.url === "/checks.js" ? "checks.js" : "index.html";
+      res.writeHead(200, { "content-type": file.endsWith(".js") ? "text/javascript" : "text/html" });
+      res.end(readFileSync(join(dir, file)));
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: SOFTWARE_GPU_FLAGS });
+    page = await browser.newPage();
+    page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+    page.on("console", (msg) => {
+      if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
+    });
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.waitForFunction(() => document.title === "ready", undefined, { timeout: 60_000 });
+    missing = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+      return {
+        webgpu: !gpu ? "navigator.gpu is missing" : adapter ? null : "no WebGPU adapter",
+        webgl: document.createElement("canvas").getContext("webgl2") ? null : "no WebGL2 context",
+      };
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const worst = new Map<string, number>();
+  afterAll(() => {
+    const lines = [...worst].map(([k, v]) => `${k} ${v.toExponential(1)}`);
+    if (lines.length) console.log(`max |GPU − reference| in Chromium over all cases:\n  ${lines.join("\n  ")}`);
+  });
+
+  const runs: { backend: "webgpu" | "webgl"; impl: "fused" | "chunked" }[] = [
+    { backend: "webgpu", impl: "fused" },
+    { backend: "webgpu", impl: "chunked" },
+    { backend: "webgl", impl: "fused" },
+  ];
+
+  it.for(runs)("$backend $impl: every case matches the reference, forward and gradients", { timeout: 300_000 }, async ({ backend, impl }, ctx) => {
+    const why = missing[backend];
+    if (why && process.env.CI) throw new Error(`CI is set but Chromium offers no ${backend}: ${why}`);
+    if (why) {
+      console.warn(`Chromium ${backend} tests skipped: ${why}`);
+      ctx.skip();
+    }
+    const out = await page.evaluate(
+      async ({ backend, impl }) => {
+        const name = await window.checks.initBackend({ backend });
+        const results = await window.checks.checkAll(impl);
+        const leak = await window.checks.leakCheck(impl);
+        return { name, results, leak, chunked: window.checks.chunkedScanAvailable(), fused: window.checks.fusedScanAvailable() };
+      },
+      { backend, impl },
+    );
+    expect(out.name).toBe(backend);
+    expect(out.fused).toBe(true);
+    expect(out.chunked).toBe(backend === "webgpu");
+    const results: CheckResult[] = out.results;
+    for (const r of results) worst.set(`${r.backend} ${r.impl} ${r.output}`, Math.max(worst.get(`${r.backend} ${r.impl} ${r.output}`) ?? 0, r.maxAbsDiff));
+    expect(results.filter((r) => !r.ok).map((r) => r.message)).toEqual([]);
+    expect(results.length).toBeGreaterThan(50);
+    const leak: LeakReport = out.leak;
+    expect(leak.tensorsAfterForward).toBe(leak.tensorsBefore);
+    expect(leak.tensorsAfterGrads).toBe(leak.tensorsBefore);
+    expect(leak.buffersAfter).toBe(leak.buffersBefore);
+    expect(problems).toEqual([]);
+  });
+});
