@@ -12,6 +12,7 @@ export default {
     { name: "Overview", path: "/" },
     { name: "Data explorer", path: "/data-explorer" },
     { name: "Benchmarks", path: "/benchmarks" },
+    { name: "Ablations", path: "/ablations" },
     { name: "Kernels", path: "/kernels" },
     { name: "Inside Mamba", path: "/inside-mamba" },
     { name: "Ask", path: "/ask" },

@@ -40,7 +40,7 @@ function newestMtime(path: string): number {
  */
 export function ensureBuilt(log: (line: string) => void = () => {}): void {
   const index = join(DIST, "index.html");
-  const sources = ["docs", "src/lib", "src/kernels", "data/paper", "data/bench", "observablehq.config.ts"].map((p) => join(ROOT, p)).filter(existsSync);
+  const sources = ["docs", "src/lib", "src/kernels", "data/paper", "data/bench", "data/ablations", "observablehq.config.ts"].map((p) => join(ROOT, p)).filter(existsSync);
   const newest = Math.max(...sources.map(newestMtime));
   if (existsSync(index) && statSync(index).mtimeMs > newest) return;
   log("building the site (observable build) …");

@@ -21,6 +21,9 @@ import type { BatchItem } from "../../src/lib/meteor/batch.ts";
 import { torSimilarity } from "../../src/lib/train/tor-similarity.ts";
 import { countMeteorParams, meteorPreset } from "../../src/lib/meteor/config.ts";
 import { formatCount } from "../../docs/components/cost.ts";
+import { FACTOR_NAMES } from "../../src/lib/ablation/factors.ts";
+import type { AblationReport } from "../../src/lib/ablation/report.ts";
+import { verdictOf } from "../../src/lib/ablation/verdict.ts";
 import { ARTIFACTS, ROOT, browserUnavailable, cellErrors, ensureBuilt, launchChromium, openPage, serveDist } from "./harness.ts";
 
 const CHECKPOINT = join(ROOT, "data/checkpoints/tiny-meteor");
@@ -158,6 +161,38 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
       await expect.poll(firstModel).toBe(lowest);
       await mmb.click(); // descending
       await expect.poll(firstModel).toBe(highest);
+    });
+  }, 120_000);
+
+  it("Ablations: every factor shows our intervals (or 'no results yet') beside the paper's row, with the verdict the library computes", async () => {
+    const file = join(ROOT, "data/ablations/tiny.json");
+    const report = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as AblationReport) : null;
+    await check("/ablations", "ablations", async (page) => {
+      const sections = page.locator("section.factor");
+      await expect.poll(() => sections.count()).toBe(FACTOR_NAMES.length);
+      for (const name of FACTOR_NAMES) {
+        const section = page.locator(`section.factor[data-factor="${name}"]`);
+        expect(await section.locator(".card.paper svg").count(), `${name}: the paper's chart`).toBeGreaterThan(0);
+        const f = report?.factors.find((x) => x.name === name);
+        if (!f || f.verdict.outcome === "no-results") {
+          expect(await section.locator(".no-results").innerText()).toBe("No results yet for this factor.");
+          continue;
+        }
+        // the sentence is the library's, from the report's numbers
+        const again = verdictOf(
+          f.variants.map((v) => ({ id: v.id, label: v.label, paperScore: v.paperScore, ours: v.overall })),
+          { comparable: f.comparable, ...(f.note ? { note: f.note } : {}) },
+        );
+        expect(again.sentence).toBe(f.verdict.sentence);
+        expect(await section.locator(".verdict").innerText()).toBe(f.verdict.sentence);
+        expect(await section.getAttribute("data-outcome")).toBe(f.verdict.outcome);
+        // one interval per variant and scope with at least two seeds, one mean per variant and scope with any
+        const stats = f.variants.flatMap((v) => [v.overall, ...Object.values(v.families)]);
+        expect(await section.locator('.card.ours [aria-label="interval"] line').count()).toBe(stats.filter((x) => x.ci95 !== null).length);
+        expect(await section.locator('.card.ours [aria-label="mean"] circle').count()).toBe(stats.filter((x) => x.n > 0).length);
+      }
+      const status = page.locator("p.status");
+      expect(Number(await status.getAttribute("data-total"))).toBe(report?.cellsTotal ?? 51);
     });
   }, 120_000);
 

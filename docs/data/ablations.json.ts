@@ -1,0 +1,30 @@
+/**
+ * Loader: the ablation sweep's report (`data/ablations/tiny.json`, written by `meteor
+ * ablate`) for the Ablations page, with the paper's Table 3 rows. Without a report yet, the
+ * report of an empty cache: every factor and variant planned, none finished, so the page
+ * says "no results yet" per factor. JSON on stdout; problems on stderr with a non-zero exit.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { planCells } from "../../src/lib/ablation/plan.ts";
+import { buildReport, parsePaperTable3, type AblationReport } from "../../src/lib/ablation/report.ts";
+import { FAMILIES } from "../../src/lib/data/sample.ts";
+
+const DATA = fileURLToPath(new URL("../../data/", import.meta.url));
+const PRESET = "tiny";
+
+try {
+  const paper = parsePaperTable3(readFileSync(`${DATA}paper/ablations-table3.csv`, "utf8"));
+  const file = `${DATA}ablations/${PRESET}.json`;
+  let report: AblationReport;
+  if (existsSync(file)) report = JSON.parse(readFileSync(file, "utf8")) as AblationReport;
+  else {
+    process.stderr.write(`ablations: no ${file} yet; every factor is shown without results\n`);
+    const none = { cpus: 0, cpuModel: "", memoryGiB: 0, platform: "", node: "", backend: "" };
+    report = buildReport(planCells({ preset: PRESET }), new Map(), { command: "", commit: "", machine: none, families: FAMILIES, paper, generatedAt: "" });
+  }
+  process.stdout.write(JSON.stringify({ report, paper }));
+} catch (err) {
+  process.stderr.write(`ablations loader: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
