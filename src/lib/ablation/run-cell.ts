@@ -17,7 +17,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import * as tf from "../tf.ts";
 import { generateDataset } from "../data/dataset.ts";
 import { renderImage } from "../data/render-node.ts";
@@ -71,6 +71,7 @@ interface CellState {
 interface PretrainRecord {
   format: 1;
   key: string;
+  /** The final checkpoint's name in the pretrain's run directory. */
   checkpoint: string;
   timing: StageTiming;
   history: TrainerState["history"];
@@ -219,7 +220,7 @@ async function ensurePretrain(
     const record: PretrainRecord = {
       format: 1,
       key: cell.pretrainKey,
-      checkpoint,
+      checkpoint: basename(checkpoint),
       timing: timing.pretrain ?? { steps: 0, seconds: 0, inputTokens: 0 },
       history: trainer.state.history,
       validation: trainer.state.validation,
@@ -304,7 +305,8 @@ export async function runCell(cell: PlannedCell, opts: RunCellOptions): Promise<
       const pre = await ensurePretrain(cell, run, cfg, cfgInput, tokenizer, data, opts);
       stepsRun += pre.stepsRun;
       if ("interrupted" in pre) return { status: "interrupted", stepsRun };
-      const ck = await loadCheckpoint(pre.record.checkpoint);
+      // the pretrain's run directory ends at its last step (keep 1); a relative path keeps the cache movable between machines
+      const ck = await loadCheckpoint(join(pretrainDir(opts.cacheDir, cell.pretrainKey), "run"));
       for (const [n, t] of Object.entries(ck.params)) if (PRETRAIN_PARTS.includes(partOf(n))) vars[n]!.assign(t);
       tf.dispose(Object.values(ck.params));
       if (ck.optimizer) tf.dispose([...Object.values(ck.optimizer.m), ...Object.values(ck.optimizer.v)]);
