@@ -48,24 +48,30 @@ export function scanBenchChart(rows: readonly ScanRow[], { width }: { width: num
 
 export interface MicroRow {
   impl: string;
+  backend: string;
   forwardMs: number;
   forwardBackwardMs: number | null;
   ok: boolean;
 }
 
+/** A micro-bench row's name on the chart: the backend and the implementation. */
+export function microLabel(r: { impl: string; backend: string }): string {
+  return r.impl === "reference" ? "reference" : `${r.backend} ${r.impl}`;
+}
+
 /** The in-page micro-benchmark: forward and forward+backward milliseconds per implementation. */
 export function microBenchChart(rows: readonly MicroRow[], { width }: { width: number }): SVGSVGElement | HTMLElement {
   const bars = rows.flatMap((r) => [
-    { impl: r.impl, pass: "forward", ms: r.forwardMs, ok: r.ok },
-    ...(r.forwardBackwardMs === null ? [] : [{ impl: r.impl, pass: "forward + backward", ms: r.forwardBackwardMs, ok: r.ok }]),
+    { impl: microLabel(r), pass: "forward", ms: r.forwardMs, ok: r.ok },
+    ...(r.forwardBackwardMs === null ? [] : [{ impl: microLabel(r), pass: "forward + backward", ms: r.forwardBackwardMs, ok: r.ok }]),
   ]);
   return Plot.plot({
     width: fitWidth(width),
     height: 70 + 2 * 30 * rows.length,
-    marginLeft: 90,
+    marginLeft: 120,
     marginRight: 110,
     x: { label: "milliseconds (median)", grid: true },
-    y: { label: null, domain: rows.map((r) => r.impl) },
+    y: { label: null, domain: rows.map(microLabel) },
     fy: { label: null },
     color: { legend: true, domain: ["forward", "forward + backward"] },
     marks: [

@@ -11,7 +11,10 @@
  *
  * In the browser the wasm backend must be told where its three `.wasm` binaries are before
  * it initialises: pages pass `FileAttachment` URLs of `docs/wasm/*` to `setWasmPaths`.
+ * Backends in the bundle: cpu, wasm, webgl (with the @tensorflow/tfjs umbrella) and webgpu
+ * (imported here; it registers itself where the browser has `navigator.gpu`).
  */
+import "@tensorflow/tfjs-backend-webgpu";
 export { METEOR_PRESETS, meteorPreset, countMeteorParams } from "../../src/lib/meteor/config.ts";
 export type { MeteorConfig, MeteorPresetName } from "../../src/lib/meteor/config.ts";
 export { mambaPrompt, mlmPrompt, SYSTEM_MESSAGE, ANSWER_SUFFIX } from "../../src/lib/meteor/prompts.ts";
@@ -19,7 +22,8 @@ export { FAMILIES, SPLITS, placeTor, insertTor, TOR, familyInfo, splitPieces } f
 export type { Family, Split, TorPlacement } from "../../src/lib/data/index.ts";
 export { initBackend, BACKEND_NAMES } from "../../src/lib/backend.ts";
 export type { BackendChoice, BackendName } from "../../src/lib/backend.ts";
-export { selectiveScan, fusedScanAvailable } from "../../src/kernels/selective-scan/index.ts";
+export { selectiveScan, fusedScanAvailable, chunkedScanAvailable, selectiveScanReference } from "../../src/kernels/selective-scan/index.ts";
+export { SCAN_KERNEL_TABLE } from "../../src/kernels/selective-scan/kernel-table.ts";
 export type { ScanImpl } from "../../src/kernels/selective-scan/declaration.ts";
 export { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 // Checkpoints and the Mamba's <tor> states (Inside Mamba page).

@@ -25,6 +25,7 @@ import { FACTOR_NAMES } from "../../src/lib/ablation/factors.ts";
 import type { AblationReport } from "../../src/lib/ablation/report.ts";
 import { verdictOf } from "../../src/lib/ablation/verdict.ts";
 import { ARTIFACTS, ROOT, browserUnavailable, cellErrors, ensureBuilt, launchChromium, openPage, serveDist } from "./harness.ts";
+import { launchChromiumWithSoftwareGPU } from "./software-gpu.ts";
 
 const CHECKPOINT = join(ROOT, "data/checkpoints/tiny-meteor");
 
@@ -80,8 +81,8 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
   });
 
   /** Opens a page, runs `interact`, then asserts nothing went wrong and saves a screenshot. */
-  async function check(path: string, name: string, interact: (page: Page) => Promise<void> = async () => {}): Promise<void> {
-    const { page, problems } = await openPage(browser, server.url, path);
+  async function check(path: string, name: string, interact: (page: Page) => Promise<void> = async () => {}, on: Browser = browser): Promise<void> {
+    const { page, problems } = await openPage(on, server.url, path);
     try {
       await page.waitForSelector("#observablehq-main h1", { timeout: 30_000 });
       await interact(page);
@@ -268,18 +269,29 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
     });
   }, 180_000);
 
-  it("Kernels: the browser gets a backend and the scan benchmark runs and agrees with the reference", async () => {
-    await check("/kernels", "kernels-run", async (page) => {
-      const backend = page.locator("#backend");
-      await backend.waitFor({ timeout: 60_000 });
-      expect(await backend.getAttribute("data-backend")).toBe("wasm");
-      await page.getByRole("button", { name: "Run scan benchmark" }).click();
-      const micro = page.locator("#micro[data-rows]");
-      await micro.waitFor({ timeout: 90_000 });
-      expect(await micro.getAttribute("data-rows")).toBe("3");
-      const rows = await micro.locator("table tbody tr").allInnerTexts();
-      expect(rows.map((r) => r.split("\t")[1])).toEqual(["reference", "fused", "composed"]);
-      for (const r of rows) expect(r.trim().endsWith("✓"), r).toBe(true);
-    });
-  }, 180_000);
+  it("Kernels: the browser gets a backend and the scan benchmark runs every kernel this browser has (SwiftShader WebGPU and WebGL, wasm, cpu), each agreeing with the reference", async () => {
+    const gpuBrowser = await launchChromiumWithSoftwareGPU();
+    try {
+      await check(
+        "/kernels",
+        "kernels-run",
+        async (page) => {
+          const backend = page.locator("#backend");
+          await backend.waitFor({ timeout: 60_000 });
+          expect(await backend.getAttribute("data-backend")).toBe("wasm");
+          await page.getByRole("button", { name: "Run scan benchmark" }).click();
+          const micro = page.locator("#micro[data-rows]");
+          await micro.waitFor({ timeout: 150_000 });
+          const rows = await micro.locator("table tbody tr").allInnerTexts();
+          const kernels = rows.map((r) => r.split("\t").slice(1, 3).join(" "));
+          expect(kernels).toEqual(["reference js", "fused webgpu", "chunked webgpu", "fused webgl", "fused wasm", "fused cpu", "composed wasm"]);
+          expect(await micro.getAttribute("data-rows")).toBe(String(kernels.length));
+          for (const r of rows) expect(r.trim().endsWith("✓"), r).toBe(true);
+        },
+        gpuBrowser,
+      );
+    } finally {
+      await gpuBrowser.close();
+    }
+  }, 240_000);
 });

@@ -15,25 +15,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, browserUnavailable } from "../browser/harness.ts";
+import { browserUnavailable } from "../browser/harness.ts";
+import { launchChromiumWithSoftwareGPU } from "../browser/software-gpu.ts";
 import type { CheckResult, LeakReport } from "./gpu-checks.ts";
 import type * as Entry from "./browser-entry.ts";
-
-/** Chromium's software GPU: SwiftShader behind ANGLE (WebGL) and Dawn's Vulkan backend (WebGPU). */
-export const SOFTWARE_GPU_FLAGS = [
-  "--headless=new",
-  "--no-sandbox",
-  "--enable-unsafe-webgpu",
-  "--enable-features=Vulkan",
-  "--use-vulkan=swiftshader",
-  "--use-angle=swiftshader",
-  "--enable-unsafe-swiftshader",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-];
 
 const unavailable = browserUnavailable();
 if (unavailable && !process.env.CI) console.warn(`Chromium GPU tests skipped: ${unavailable}`);
@@ -79,7 +66,7 @@ describe.skipIf(unavailable !== null)("GPU scan kernels in Chromium (SwiftShader
       res.end(readFileSync(join(dir, file)));
     });
     await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: SOFTWARE_GPU_FLAGS });
+    browser = await launchChromiumWithSoftwareGPU();
     page = await browser.newPage();
     page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
     page.on("console", (msg) => {
