@@ -78,6 +78,7 @@ describe.skipIf(unavailable !== null)("WebGPU scan kernels on Dawn (SwiftShader)
     expect(pickSchedule("auto", { b: 8, l: 1024, d: 1536, n: 16, chunk: 64 })).toBe("sequential");
     expect(pickSchedule("auto", { b: 2, l: 100, d: 4, n: 16, chunk: 64 })).toBe("sequential"); // two chunks: nothing to spread
     expect(pickSchedule("sequential", { b: 1, l: 8192, d: 16, n: 16, chunk: 64 })).toBe("sequential");
+    expect(pickSchedule("auto", { b: 1, l: 65536, d: 1024, n: 16, chunk: 64 })).toBe("sequential"); // 4 GiB of replay scratch
   });
 
   it("the backend picker does not choose a software adapter on auto, but takes it when asked", async () => {
