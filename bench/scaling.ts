@@ -22,9 +22,10 @@
  *   tensorBytes  tensor bytes alive at the end of the forward, over the same baseline: the
  *                activations the tape keeps for the backward
  * A model's series stops, with a note row, when its next length is predicted to need more
- * than `budgetBytes` (default 2 GiB; the prediction multiplies the last peak by its growth
- * over the previous length, clamped to ×2…×4 per doubling) or more than `maxSecondsPerPoint`
- * for one timed run (default 60 s, same prediction on time).
+ * than `budgetBytes` (default 3 GiB, under the wasm backend's 4 GiB heap; the prediction
+ * multiplies the last peak by its growth over the previous length, clamped to ×2…×4 per
+ * doubling) or more than `maxSecondsPerPoint` for one timed run (default 60 s, same
+ * prediction on time).
  */
 import * as tf from "../src/lib/tf.ts";
 import { resolveMambaConfig, type MambaConfig } from "../src/lib/mamba/config.ts";
@@ -66,7 +67,7 @@ export interface ScalingBenchOptions extends BenchOptions {
   lengths?: number[];
   /** Timed runs per length. Default 3 (--quick: 2). */
   repeats?: number;
-  /** Stop a series before a length predicted to need more tensor memory than this. Default 2 GiB. */
+  /** Stop a series before a length predicted to need more tensor memory than this. Default 3 GiB. */
   budgetBytes?: number;
   /** Stop a series before a length predicted to take longer than this per run. Default 60. */
   maxSecondsPerPoint?: number;
@@ -162,7 +163,7 @@ export async function runScalingBench(opts: ScalingBenchOptions): Promise<Scalin
   const maxL = opts.quick ? 1024 : 8192;
   const lengths = opts.lengths ?? Array.from({ length: Math.log2(maxL / 128) + 1 }, (_, i) => 128 * 2 ** i);
   const repeats = opts.repeats ?? (opts.quick ? 2 : 3);
-  const budget = opts.budgetBytes ?? 2 * 2 ** 30;
+  const budget = opts.budgetBytes ?? 3 * 2 ** 30;
   const maxMs = (opts.maxSecondsPerPoint ?? 60) * 1000;
   const models = scalingModels();
   const params = backboneParams(models);
