@@ -1,6 +1,7 @@
 /**
  * The native addon called directly: its sgemm against a float64 triple loop on shapes that
- * cross every blocking boundary (MR 6, NR 16–32, MC 96, KC 256), thread counts, and its
+ * cross every blocking boundary (MR 6, NR 16–32, MC 96, KC 256) and the threshold above which
+ * work is split over threads, thread counts, and its
  * argument checks. Through tfjs, the native kernels are covered by matmul.test.ts and the
  * scan tests (each runs against the JS and the native kernel sets).
  */
@@ -47,6 +48,8 @@ describe.runIf(KERNEL_SETS.includes("native"))("native addon", () => {
     [2, 97, 257, 33],
     [3, 13, 300, 70],
     [1, 200, 64, 17],
+    [1, 300, 300, 64], // above the parallel threshold: rows split over threads
+    [4, 150, 100, 100], // above it with batch ≥ threads: batch entries split over threads
   ];
   for (const [batch, m, k, n] of SHAPES)
     for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
@@ -93,7 +96,7 @@ describe.runIf(KERNEL_SETS.includes("native"))("native addon", () => {
   });
 
   it("scan: several threads give the forward bitwise and the gradients to float32 rounding", () => {
-    const [b, l, d, n, chunk] = [5, 40, 12, 16, 16];
+    const [b, l, d, n, chunk] = [5, 256, 64, 16, 64]; // 1.3M state updates: above the parallel threshold
     const x = () => values(b * l * d);
     const u = x();
     const delta = x();

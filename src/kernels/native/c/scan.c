@@ -24,8 +24,12 @@ static inline float raw_delta(const scan_args *a, int64_t xt, int64_t c) {
   return a->delta[xt + c] + (a->delta_bias ? a->delta_bias[c] : 0.0f);
 }
 
+/* Scans below this many state updates (b·l·d·n) run on one thread (see sgemm.c). */
+#define PARALLEL_MIN_UPDATES (1L << 20)
+
 int scan_forward(const scan_args *a, float *y, float *last_state, float *checkpoints, int threads) {
   const int64_t b = a->b, l = a->l, d = a->d, n = a->n, dn = d * n;
+  if (b * l * dn < PARALLEL_MIN_UPDATES) threads = 1;
   const int64_t chunks = (l + a->chunk - 1) / a->chunk;
   int failed = 0;
 #pragma omp parallel num_threads(threads) if (threads > 1 && b > 1)
@@ -79,6 +83,7 @@ int scan_forward(const scan_args *a, float *y, float *last_state, float *checkpo
 
 int scan_backward(const scan_args *a, const float *checkpoints, const float *dy, const float *d_last, scan_grads *g, int threads) {
   const int64_t b = a->b, l = a->l, d = a->d, n = a->n, dn = d * n;
+  if (b * l * dn < PARALLEL_MIN_UPDATES) threads = 1;
   const int64_t chunks = (l + a->chunk - 1) / a->chunk;
   const int64_t span = a->chunk < l ? a->chunk : l;
   int nt = threads > 1 && b > 1 ? threads : 1;

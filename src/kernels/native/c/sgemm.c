@@ -141,8 +141,12 @@ static int sgemm_one(const sgemm_shape *s, const float *a, const float *b, float
   return failed ? -1 : 0;
 }
 
+/* Products below this many multiply-adds run on one thread: waking a second one costs more
+ * than it saves, and on a loaded machine a descheduled thread stalls the whole region. */
+#define PARALLEL_MIN_MACS (1L << 21)
+
 int sgemm_batched(const sgemm_shape *s, const float *a, const float *b, float *out, int threads) {
-  if (threads < 1) threads = 1;
+  if (threads < 1 || s->batch * s->m * s->n * s->k < PARALLEL_MIN_MACS) threads = 1;
   const int64_t mn = s->m * s->n;
   if (s->batch >= threads && threads > 1) {
     int failed = 0;
