@@ -35,17 +35,17 @@ export function ourFactorChart(factor: FactorReport, { width, families }: { widt
   return Plot.plot({
     width: fitWidth(width),
     height: 40 + factor.variants.length * (16 * scopes.length + 14),
-    marginLeft: 110,
-    marginRight: 20,
+    marginLeft: 90,
+    marginRight: 190,
     x: { domain: [0, 1], label: "test accuracy (mean over seeds, 95% interval)", tickFormat: (d: number) => `${Math.round(d * 100)}%`, grid: true },
-    fy: { domain: factor.variants.map((v) => v.label), label: null, padding: 0.15 },
+    fy: { domain: factor.variants.map((v) => v.label), label: null, padding: 0.15, tickFormat: (l: string) => (l.length > 30 ? `${l.slice(0, 29)}…` : l) },
     y: { domain: scopes, label: null },
     color: { domain: scopes, legend: true },
     marks: [
       Plot.frame({ strokeOpacity: 0.1 }),
       Plot.dot(seeds, { x: "x", y: "scope", fy: "variant", stroke: "scope", r: 2, strokeOpacity: 0.4 }),
-      Plot.ruleY(bars, { x1: "lo", x2: "hi", y: "scope", fy: "variant", stroke: "scope", strokeWidth: 2, ariaLabel: "interval" }),
-      Plot.dot(points, { x: "mean", y: "scope", fy: "variant", fill: "scope", r: 4, ariaLabel: "mean" }),
+      Plot.ruleY(bars, { x1: "lo", x2: "hi", y: "scope", fy: "variant", stroke: "scope", strokeWidth: 2, className: "interval" }),
+      Plot.dot(points, { x: "mean", y: "scope", fy: "variant", fill: "scope", r: 4, className: "mean" }),
       Plot.tip(points, Plot.pointer({ x: "mean", y: "scope", fy: "variant", title: (p: Point) => `${p.variant} · ${p.scope}\n${pct(p.mean)}${p.lo !== null ? ` [${pct(p.lo)}, ${pct(p.hi!)}]` : " (one seed: no interval)"}\n${p.seeds} seed${p.seeds === 1 ? "" : "s"}` })),
     ],
   });
@@ -112,8 +112,9 @@ export function sweepStatus(report: AblationReport): HTMLElement {
     { class: "status", "data-done": report.cellsDone, "data-total": report.cellsTotal },
     `${report.cellsDone} of ${report.cellsTotal} cells finished (${report.preset} preset, ${report.seeds} seeds per variant)`,
     report.secondsPerCell !== null ? `, ${Math.round(report.secondsPerCell)} s per cell on average` : "",
+    report.pretrainSeconds != null ? ` after a shared pretrain stage of ${Math.round(report.pretrainSeconds)} s` : "",
     report.commit ? `. Report written ${report.generatedAt.slice(0, 16).replace("T", " ")} at commit ${report.commit.slice(0, 10)}` : "",
     m.cpus ? ` on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB` : "",
-    report.command ? ` by \`${report.command}\`.` : ".",
+    report.command ? ` by “${report.command}”.` : ".",
   );
 }

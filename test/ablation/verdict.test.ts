@@ -65,3 +65,11 @@ describe("the report", () => {
     expect(reportCsv(report).split("\n")[1]).toMatch(/^embedder,bert,BERT-like \(bidirectional\),overall,0,,,,/);
   });
 });
+
+describe("verdicts while the sweep runs", () => {
+  it("name the paper's best even before it has a result", () => {
+    const r = verdictOf([v("bert", 67, [0.2]), v("gpt", 67.2, [0.21]), v("mamba", 70, [])], { comparable: true });
+    expect(r.outcome).toBe("inconclusive");
+    expect(r.sentence).toMatch(/^The paper's best, mamba, has no result yet\. Ours, best first: gpt 21\.0% > bert 20\.0% \(1 of 3 variants not run yet\)\./);
+  });
+});

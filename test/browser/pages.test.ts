@@ -189,8 +189,8 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
         expect(await section.getAttribute("data-outcome")).toBe(f.verdict.outcome);
         // one interval per variant and scope with at least two seeds, one mean per variant and scope with any
         const stats = f.variants.flatMap((v) => [v.overall, ...Object.values(v.families)]);
-        expect(await section.locator('.card.ours [aria-label="interval"] line').count()).toBe(stats.filter((x) => x.ci95 !== null).length);
-        expect(await section.locator('.card.ours [aria-label="mean"] circle').count()).toBe(stats.filter((x) => x.n > 0).length);
+        expect(await section.locator(".card.ours g.interval line").count()).toBe(stats.filter((x) => x.ci95 !== null).length);
+        expect(await section.locator(".card.ours g.mean circle").count()).toBe(stats.filter((x) => x.n > 0).length);
       }
       const status = page.locator("p.status");
       expect(Number(await status.getAttribute("data-total"))).toBe(report?.cellsTotal ?? 51);

@@ -60,8 +60,10 @@ export interface AblationReport {
   families: string[];
   cellsDone: number;
   cellsTotal: number;
-  /** Mean seconds a finished cell trained (its pretrain excluded) and was scored. */
+  /** Mean seconds a finished cell trained (its pretrain excluded: see pretrainSeconds) and was scored. */
   secondsPerCell: number | null;
+  /** Mean seconds of one pretrain stage, trained once per seed and MLM size and shared. */
+  pretrainSeconds: number | null;
   generatedAt: string;
   command: string;
   commit: string;
@@ -129,7 +131,9 @@ export function buildReport(
     return { name: factor.name, title: factor.title, comparable: factor.comparable, ...(factor.note ? { note: factor.note } : {}), variants, verdict };
   });
   const finished = plan.cells.map((c) => results.get(c.key)).filter((r): r is CellResult => r !== undefined);
-  const own = finished.map((r) => r.trainSeconds - (r.pretrainCached ? (r.timing.pretrain?.seconds ?? 0) : 0) + r.evalSeconds);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const own = finished.map((r) => r.trainSeconds - (r.timing.pretrain?.seconds ?? 0) + r.evalSeconds);
+  const pretrains = new Map(finished.filter((r) => r.timing.pretrain).map((r) => [r.pretrainKey, r.timing.pretrain!.seconds]));
   return {
     format: REPORT_FORMAT,
     preset: plan.preset,
@@ -137,7 +141,8 @@ export function buildReport(
     families: [...meta.families],
     cellsDone: finished.length,
     cellsTotal: plan.cells.length,
-    secondsPerCell: own.length ? own.reduce((a, b) => a + b, 0) / own.length : null,
+    secondsPerCell: mean(own),
+    pretrainSeconds: mean([...pretrains.values()]),
     generatedAt: meta.generatedAt ?? new Date().toISOString(),
     command: meta.command,
     commit: meta.commit,

@@ -62,9 +62,10 @@ export function verdictOf(variants: readonly VerdictInput[], opts: { comparable:
     }
   }
   const pairText = ` Of the ${pairs.agree + pairs.disagree + pairs.overlap} pairs the paper orders, ${pairs.agree} agree, ${pairs.disagree} disagree and ${pairs.overlap} overlap.`;
-  const paperBest = [...scored].sort((a, b) => b.paperScore! - a.paperScore!)[0];
-  if (!paperBest) return { outcome: "inconclusive", sentence: `None of the finished variants has a paper score to compare with${coverage}.`, pairs };
+  const paperBest = variants.filter((v) => v.paperScore !== null).sort((a, b) => b.paperScore! - a.paperScore!)[0];
   const order = `Ours, best first: ${ranked.map(showStat).join(" > ")}${coverage}.`;
+  if (!paperBest) return { outcome: "inconclusive", sentence: `The paper has no scores for these variants. ${order}`, pairs };
+  if (paperBest.ours.n === 0) return { outcome: "inconclusive", sentence: `The paper's best, ${paperBest.label}, has no result yet. ${order}`, pairs };
   if (minSeeds < 2) {
     return { outcome: "inconclusive", sentence: `Not enough seeds yet (${minSeeds}) for intervals; the paper's best is ${paperBest.label}. ${order}`, pairs };
   }
