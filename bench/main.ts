@@ -19,6 +19,8 @@ import { formatScanTable, runScanBench, type ScanBenchResult } from "./scan.ts";
 import { benchRatios } from "./ratios.ts";
 import { formatMatMulTable, runMatMulBench, type MatMulRow } from "./matmul.ts";
 import { formatSoakTable, runSoakBench, type SoakBenchResult } from "./soak.ts";
+import { formatTrainTable, runTrainBench, type TrainBenchResult } from "./train.ts";
+import { formatScalingTable, runScalingBench, type ScalingBenchResult } from "./scaling.ts";
 
 /** Options every bench receives. */
 export interface BenchOptions {
@@ -40,6 +42,14 @@ const BENCHES: Record<string, Bench> = {
   matmul: {
     run: (opts) => runMatMulBench(opts),
     table: (result) => formatMatMulTable(result as { rows: MatMulRow[] }),
+  },
+  train: {
+    run: (opts) => runTrainBench(opts),
+    table: (result) => formatTrainTable(result as TrainBenchResult),
+  },
+  scaling: {
+    run: (opts) => runScalingBench(opts),
+    table: (result) => formatScalingTable(result as ScalingBenchResult),
   },
   soak: {
     run: (opts) => runSoakBench(opts),
