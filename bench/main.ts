@@ -1,6 +1,6 @@
 /**
  * Benchmark entry: `npm run bench -- [name …] [--json] [--quick] [--backend NAME] [--budget S]
- * [--out FILE]` (= `tsx bench/main.ts …`). Positional arguments pick benches by name; none runs
+ * [--peak-gbs GB/s] [--out FILE]` (= `tsx bench/main.ts …`). Positional arguments pick benches by name; none runs
  * them all but the soak. Progress goes to stderr; stdout gets a table per bench, or with
  * --json one object `{"machine", "rows", "ratios"}`: the machine and command that produced the
  * numbers, the rows of every bench run, and `ratios` — ours divided by the peer measured in
@@ -26,6 +26,8 @@ import { formatScalingTable, runScalingBench, type ScalingBenchResult } from "./
 export interface BenchOptions {
   quick: boolean;
   budgetSeconds?: number;
+  /** GPU memory bandwidth in GB/s (`--peak-gbs`): the scan bench's WebGPU rows report their fraction of it. */
+  peakGBs?: number;
   log: (line: string) => void;
 }
 
@@ -63,6 +65,7 @@ interface Cli {
   quick: boolean;
   backend?: BackendChoice;
   budgetSeconds?: number;
+  peakGBs?: number;
   out?: string;
 }
 
@@ -74,6 +77,7 @@ function parseArgs(argv: string[]): Cli {
     else if (a === "--quick") cli.quick = true;
     else if (a === "--backend") cli.backend = argv[++i] as BackendChoice;
     else if (a === "--budget") cli.budgetSeconds = Number(argv[++i]);
+    else if (a === "--peak-gbs") cli.peakGBs = Number(argv[++i]);
     else if (a === "--out") {
       cli.out = argv[++i];
       if (!cli.out) throw new Error("bench: --out needs a file name");
@@ -85,6 +89,7 @@ function parseArgs(argv: string[]): Cli {
     if (!(name in BENCHES)) throw new Error(`bench: unknown bench "${name}"; choose from ${Object.keys(BENCHES).join(", ")}`);
   }
   if (cli.budgetSeconds !== undefined && !(cli.budgetSeconds > 0)) throw new Error("bench: --budget must be a positive number of seconds");
+  if (cli.peakGBs !== undefined && !(cli.peakGBs > 0)) throw new Error("bench: --peak-gbs must be a positive bandwidth in GB/s");
   return cli;
 }
 
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
   const rows: object[] = [];
   for (const name of names) {
     const bench = BENCHES[name]!;
-    const result = await bench.run({ quick: cli.quick, ...(cli.budgetSeconds ? { budgetSeconds: cli.budgetSeconds } : {}), log });
+    const result = await bench.run({ quick: cli.quick, ...(cli.budgetSeconds ? { budgetSeconds: cli.budgetSeconds } : {}), ...(cli.peakGBs ? { peakGBs: cli.peakGBs } : {}), log });
     rows.push(...result.rows);
     if (!cli.json) process.stdout.write(`\n${name}\n${bench.table(result)}\n`);
   }

@@ -28,8 +28,9 @@ import type { ScanImpl } from "../src/kernels/selective-scan/declaration.ts";
 import { loadNative } from "../src/kernels/native/load.ts";
 import { registerNativeKernels, unregisterNativeKernels } from "../src/kernels/native/register.ts";
 import { buildCPeer, runCPeer, runTorchPeer, torchVersion, type PeerKernel } from "./scan-peers.ts";
+import { formatGpuNotes, runGpuScanRows, type GpuScanKernel, type GpuScanRow } from "./scan-gpu.ts";
 
-export type ScanKernel = "reference" | "fused-js" | "fused-native" | "composed" | PeerKernel;
+export type ScanKernel = "reference" | "fused-js" | "fused-native" | "composed" | PeerKernel | GpuScanKernel;
 export const SCAN_KERNELS: readonly ScanKernel[] = ["reference", "fused-js", "fused-native", "composed", "c-loop", "torch-loop", "torch-ref"];
 const TF_KERNELS = new Set<ScanKernel>(["fused-js", "fused-native", "composed"]);
 
@@ -55,12 +56,14 @@ export interface ScanBenchOptions {
   kernels?: readonly ScanKernel[];
   /** Threads of the native kernel and the peers. Default 1. */
   threads?: number;
+  /** GPU memory bandwidth in GB/s, for the WebGPU rows' fraction of peak (`scan-gpu.ts`). */
+  peakGBs?: number;
   /** Progress lines (stderr at the CLI). */
   log: (line: string) => void;
 }
 
 export interface ScanBenchResult {
-  rows: ScanBenchRow[];
+  rows: (ScanBenchRow | GpuScanRow)[];
   /** Why each skipped row was skipped, keyed `${kernel} b×dInner×l`. */
   skipped: Record<string, string>;
   /** Kernels left out entirely, with the reason. */
@@ -264,7 +267,12 @@ export async function runScanBench(opts: ScanBenchOptions): Promise<ScanBenchRes
   for (const [k, why] of Object.entries(unavailable)) log(`scan bench: ${k} left out: ${why}`);
   log(`scan bench on backend ${tf.getBackend()}, dState ${D_STATE}, ${setup.threads} thread(s) for native and peers, budget ${budget} s per run`);
   try {
-    return await runGrid(kernels, grid, budget, log, unavailable);
+    const result = await runGrid(kernels, grid, budget, log, unavailable);
+    const gpu = await runGpuScanRows({ grid, dState: D_STATE, budgetSeconds: budget, ...(opts.peakGBs ? { peakGBs: opts.peakGBs } : {}), log });
+    if (gpu.unavailable) log(`scan bench: webgpu rows left out: ${(unavailable["webgpu"] = gpu.unavailable)}`);
+    result.rows.push(...gpu.rows);
+    Object.assign(result.skipped, gpu.skipped);
+    return result;
   } finally {
     native?.setThreads(restoreThreads);
     if (nativeWasActive) registerNativeKernels();
@@ -396,6 +404,7 @@ export function formatScanTable(result: ScanBenchResult): string {
   const ratio = scanRatios(result.rows);
   if (ratio.scanVsC !== null) notes.push(`fused-native vs C loop (geometric mean over shapes): ${ratio.scanVsC.toFixed(2)}×`);
   if (ratio.scanVsTorch !== null) notes.push(`fused-native vs PyTorch loop: ${ratio.scanVsTorch.toFixed(1)}×`);
+  notes.push(...formatGpuNotes(result.rows));
   return [fmt(head), fmt(widths.map((w) => "-".repeat(w))), ...lines.map(fmt), "", ...notes].join("\n");
 }
 
