@@ -33,7 +33,7 @@ export function ourFactorChart(factor: FactorReport, { width, families }: { widt
   );
   const bars = points.filter((p) => p.lo !== null);
   return Plot.plot({
-    width: fitWidth(width),
+    width: fitWidth(width, 480), // 280 px of margins: never narrower than the labels
     height: 40 + factor.variants.length * (16 * scopes.length + 14),
     marginLeft: 90,
     marginRight: 190,
@@ -82,7 +82,7 @@ function speedTable(factor: FactorReport): HTMLElement {
 export function factorSection(factor: FactorReport, { width, paper, families }: { width: number; paper: readonly PaperRow[]; families: readonly string[] }): HTMLElement {
   const none = factor.verdict.outcome === "no-results";
   const own = paper.filter((r) => r.factor === factor.name);
-  const half = width > 900 ? Math.floor(width / 2) - 20 : width;
+  const half = Math.max(480, width > 900 ? Math.floor(width / 2) - 20 : width); // Framework's width is 0 before layout
   return h(
     "section",
     { class: "factor", "data-factor": factor.name, "data-outcome": factor.verdict.outcome },
