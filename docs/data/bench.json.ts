@@ -1,7 +1,8 @@
 /**
  * Loader: kernel benchmark results committed under `data/bench/*.json` (each the
  * `{"rows": [...]}` that `npm run bench -- scan --json` prints), concatenated with the file
- * each row came from. No directory or no files: `{"files": [], "rows": []}` and the page
+ * each row came from, and per file the machine that produced it and its headline ratios
+ * (`runs`; absent in files written before benches recorded them). No directory or no files: `{"files": [], "rows": []}` and the page
  * says how to produce them. A JSON file without a `rows` array is not a bench result: it is
  * skipped with a warning and listed in `skipped`. Unreadable JSON exits non-zero.
  */
@@ -15,6 +16,7 @@ try {
   const rows: Record<string, unknown>[] = [];
   const used: string[] = [];
   const skipped: string[] = [];
+  const runs: { file: string; machine: unknown; ratios: unknown }[] = [];
   for (const file of files) {
     let parsed: unknown;
     try {
@@ -29,10 +31,12 @@ try {
       continue;
     }
     used.push(file);
+    const { machine = null, ratios = null } = parsed as { machine?: unknown; ratios?: unknown };
+    runs.push({ file: file.replace(/\.json$/, ""), machine, ratios });
     for (const row of list) rows.push({ ...(row as Record<string, unknown>), source: file.replace(/\.json$/, "") });
     process.stderr.write(`bench: ${file} ${list.length} rows\n`);
   }
-  process.stdout.write(JSON.stringify({ files: used, skipped, rows }));
+  process.stdout.write(JSON.stringify({ files: used, skipped, runs, rows }));
 } catch (err) {
   process.stderr.write(`bench loader: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
