@@ -3,7 +3,7 @@
  * sources, serve `dist/` on 127.0.0.1, and open pages while recording every console error,
  * page error, failed or non-local request and Observable cell error.
  */
-import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, lstatSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -38,7 +38,7 @@ function newestMtime(path: string): number {
  * reuses a loader's cached output until the loader file itself changes, so the loader cache
  * is cleared first (as `npm run build` does).
  */
-export function ensureBuilt(log: (line: string) => void = () => {}): void {
+export async function ensureBuilt(log: (line: string) => void = () => {}): Promise<void> {
   const index = join(DIST, "index.html");
   const sources = ["docs", "src/lib", "src/kernels", "data/paper", "data/bench", "data/ablations", "observablehq.config.ts"].map((p) => join(ROOT, p)).filter(existsSync);
   const newest = Math.max(...sources.map(newestMtime));
@@ -46,7 +46,13 @@ export function ensureBuilt(log: (line: string) => void = () => {}): void {
   log("building the site (observable build) …");
   const started = Date.now();
   rmSync(join(ROOT, "docs/.observablehq/cache/data"), { recursive: true, force: true });
-  execFileSync(join(ROOT, "node_modules/.bin/observable"), ["build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  // Spawned, not execFileSync: a blocked event loop for the minutes a build takes makes the
+  // vitest worker miss its RPC deadline ("Timeout calling onTaskUpdate") and fail the run.
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(join(ROOT, "node_modules/.bin/observable"), ["build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`observable build failed (${signal ?? `exit ${code}`})`))));
+  });
   log(`built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 

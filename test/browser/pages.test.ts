@@ -69,7 +69,7 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
   let server: { url: string; close: () => Promise<void> };
 
   beforeAll(async () => {
-    ensureBuilt((line) => console.log(line));
+    await ensureBuilt((line) => console.log(line));
     mkdirSync(ARTIFACTS, { recursive: true });
     server = await serveDist();
     browser = await launchChromium();
