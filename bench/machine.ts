@@ -9,8 +9,9 @@ export interface Machine {
   cpu: string;
   cores: number;
   memoryGiB: number;
-  /** 1-minute load average when the run started (other jobs on the machine distort timings). */
+  /** 1-minute load averages when the run started and ended (other jobs on the machine distort timings). */
   loadAtStart: number;
+  loadAtEnd: number;
   node: string;
   os: string;
   backend: string;
@@ -30,12 +31,13 @@ function gitCommit(): string {
   }
 }
 
-export function describeMachine(run: { backend: string; kernels: string; command: string }): Machine {
+export function describeMachine(run: { loadAtStart: number; backend: string; kernels: string; command: string }): Machine {
   return {
     cpu: cpus()[0]?.model ?? "unknown",
     cores: availableParallelism(),
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    loadAtStart: Math.round(loadavg()[0]! * 100) / 100,
+    loadAtStart: Math.round(run.loadAtStart * 100) / 100,
+    loadAtEnd: Math.round(loadavg()[0]! * 100) / 100,
     node: process.version,
     os: `${process.platform} ${release()}`,
     backend: run.backend,

@@ -14,6 +14,7 @@
  */
 import { initBackend, type BackendChoice } from "../src/lib/backend.ts";
 import { writeFileAtomic } from "../src/lib/io/atomic-file.ts";
+import { loadavg } from "node:os";
 import { describeMachine } from "./machine.ts";
 import { formatScanTable, runScanBench, type ScanBenchResult } from "./scan.ts";
 import { benchRatios } from "./ratios.ts";
@@ -96,6 +97,7 @@ function parseArgs(argv: string[]): Cli {
 async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const loadAtStart = loadavg()[0]!;
   const kernelLines: string[] = [];
   const backend = await initBackend({ ...(cli.backend ? { backend: cli.backend } : {}), log: (l) => (log(l), kernelLines.push(l)) });
   // soak trains for hours at full size: it runs only when named
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
     rows.push(...result.rows);
     if (!cli.json) process.stdout.write(`\n${name}\n${bench.table(result)}\n`);
   }
-  const machine = describeMachine({ backend, kernels: kernelLines.find((l) => l.startsWith("kernels:")) ?? "", command: `npm run bench -- ${process.argv.slice(2).join(" ")}` });
+  const machine = describeMachine({ loadAtStart, backend, kernels: kernelLines.find((l) => l.startsWith("kernels:")) ?? "", command: `npm run bench -- ${process.argv.slice(2).join(" ")}` });
   const report = { machine, rows, ratios: benchRatios(rows) };
   if (cli.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else process.stdout.write(`\nratios (ours ÷ peer, same run; higher is better): ${JSON.stringify(report.ratios)}\n`);
