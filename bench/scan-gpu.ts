@@ -22,6 +22,7 @@ import type { Tensor } from "@tensorflow/tfjs-core";
 import { selectiveScan, type SelectiveScanArgs } from "../src/kernels/selective-scan/index.ts";
 import { selectiveScanReference, selectiveScanReferenceBackward } from "../src/kernels/selective-scan/reference.ts";
 import { registerNodeWebGPU, vulkanLikelyPresent } from "../src/lib/webgpu-node.ts";
+import { SCAN_FLOAT_NAMES, makeScanInputs, scanInputShape, type ScanInputName, type ScanShape } from "./scan-inputs.ts";
 
 export type GpuScanKernel = "webgpu-fused" | "webgpu-chunked";
 const IMPL = { "webgpu-fused": "fused", "webgpu-chunked": "chunked" } as const;
@@ -56,34 +57,13 @@ export interface GpuScanOptions {
   log: (line: string) => void;
 }
 
-interface Shape {
-  b: number;
-  l: number;
-  d: number;
-  n: number;
-}
-
+type Shape = ScanShape;
+const NAMES = SCAN_FLOAT_NAMES;
+/** The benchmark inputs with their shapes. */
 function inputs(s: Shape, seed = 3) {
-  let state = seed >>> 0;
-  const rand = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 4294967296;
-  };
-  const uni = (size: number, lo: number, hi: number) => Float32Array.from({ length: size }, () => lo + (hi - lo) * rand());
-  const { b, l, d, n } = s;
-  return {
-    u: { v: uni(b * l * d, -1, 1), shape: [b, l, d] }, // [b, l, d]
-    delta: { v: uni(b * l * d, -3, 0), shape: [b, l, d] }, // [b, l, d]
-    A: { v: Float32Array.from({ length: d * n }, (_, k) => -((k % n) + 1)), shape: [d, n] }, // [d, n]
-    B: { v: uni(b * l * n, -1, 1), shape: [b, l, n] }, // [b, l, n]
-    C: { v: uni(b * l * n, -1, 1), shape: [b, l, n] }, // [b, l, n]
-    D: { v: uni(d, -1, 1), shape: [d] }, // [d]
-    z: { v: uni(b * l * d, -2, 2), shape: [b, l, d] }, // [b, l, d]
-    deltaBias: { v: uni(d, -4, -2), shape: [d] }, // [d]
-    dy: { v: uni(b * l * d, -1, 1), shape: [b, l, d] }, // [b, l, d]
-  };
+  const x = makeScanInputs(s, seed);
+  return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, { v, shape: scanInputShape(k as ScanInputName, s) }])) as Record<ScanInputName, { v: Float32Array; shape: number[] }>;
 }
-const NAMES = ["u", "delta", "A", "B", "C", "D", "z", "deltaBias"] as const;
 
 /** Ideal bytes of one forward + backward (see the file comment). */
 export function idealScanBytes(s: Shape): number {

@@ -27,6 +27,7 @@ import { selectiveScanReference, selectiveScanReferenceBackward } from "../src/k
 import type { ScanImpl } from "../src/kernels/selective-scan/declaration.ts";
 import { loadNative } from "../src/kernels/native/load.ts";
 import { registerNativeKernels, unregisterNativeKernels } from "../src/kernels/native/register.ts";
+import { SCAN_FLOAT_NAMES, makeScanInputs, scanInputShape, type ScanShape } from "./scan-inputs.ts";
 import { buildCPeer, runCPeer, runTorchPeer, torchVersion, type PeerKernel } from "./scan-peers.ts";
 import { formatGpuNotes, runGpuScanRows, type GpuScanKernel, type GpuScanRow } from "./scan-gpu.ts";
 
@@ -82,44 +83,8 @@ function tensorMemoryLimit(): number {
 /** JS heap bytes we let one reference run take. */
 const REFERENCE_MEMORY_LIMIT = 6 * 2 ** 30;
 
-interface Shape {
-  b: number;
-  l: number;
-  d: number;
-  n: number;
-}
-
-/** Deterministic inputs in the ranges the model produces. */
-function makeInputs(s: Shape, seed = 1) {
-  let state = seed >>> 0;
-  const rand = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 4294967296;
-  };
-  const uni = (size: number, lo: number, hi: number) => Float32Array.from({ length: size }, () => lo + (hi - lo) * rand());
-  const { b, l, d, n } = s;
-  return {
-    u: uni(b * l * d, -1, 1), // [b, l, d]
-    delta: uni(b * l * d, -3, 0), // [b, l, d]
-    A: Float32Array.from({ length: d * n }, (_, k) => -((k % n) + 1)), // [d, n]: S4D-real init
-    B: uni(b * l * n, -1, 1), // [b, l, n]
-    C: uni(b * l * n, -1, 1), // [b, l, n]
-    D: uni(d, -1, 1), // [d]
-    z: uni(b * l * d, -2, 2), // [b, l, d]
-    deltaBias: uni(d, -4, -2), // [d]
-    dy: uni(b * l * d, -1, 1), // [b, l, d]
-  };
-}
-type Inputs = ReturnType<typeof makeInputs>;
-const FLOAT_NAMES = ["u", "delta", "A", "B", "C", "D", "z", "deltaBias"] as const;
-
-function shapeOf(name: (typeof FLOAT_NAMES)[number] | "dy", s: Shape): number[] {
-  const { b, l, d, n } = s;
-  if (name === "A") return [d, n];
-  if (name === "B" || name === "C") return [b, l, n];
-  if (name === "D" || name === "deltaBias") return [d];
-  return [b, l, d];
-}
+type Shape = ScanShape;
+type Inputs = ReturnType<typeof makeScanInputs>;
 
 /** Reference forward and backward on plain arrays; returns y and the gradients. */
 function runReference(s: Shape, x: Inputs) {
@@ -134,14 +99,14 @@ function prepareTf(s: Shape, x: Inputs, kernel: ScanKernel) {
   useKernels(kernel);
   const impl: ScanImpl = kernel === "composed" ? "composed" : "fused";
   const t: Record<string, Tensor> = {};
-  for (const k of FLOAT_NAMES) t[k] = tf.tensor(x[k], shapeOf(k, s));
-  const dy = tf.tensor(x.dy, shapeOf("dy", s));
+  for (const k of SCAN_FLOAT_NAMES) t[k] = tf.tensor(x[k], scanInputShape(k, s));
+  const dy = tf.tensor(x.dy, scanInputShape("dy", s));
   const f = (...xs: Tensor[]) => {
     const a = {} as Record<string, Tensor>;
-    FLOAT_NAMES.forEach((k, i) => (a[k] = xs[i]!));
+    SCAN_FLOAT_NAMES.forEach((k, i) => (a[k] = xs[i]!));
     return selectiveScan({ ...(a as unknown as SelectiveScanArgs), deltaSoftplus: true, impl }).y;
   };
-  const xs = FLOAT_NAMES.map((k) => t[k]!);
+  const xs = SCAN_FLOAT_NAMES.map((k) => t[k]!);
   const gradsOf = tf.grads(f);
   return {
     /** One forward + backward; returns y and gradients as arrays when `read`. */
@@ -152,7 +117,7 @@ function prepareTf(s: Shape, x: Inputs, kernel: ScanKernel) {
         tf.dispose(gs);
         return null;
       }
-      const out = { y: y!.dataSync(), grads: Object.fromEntries(FLOAT_NAMES.map((k, i) => [k, gs[i]!.dataSync()])) };
+      const out = { y: y!.dataSync(), grads: Object.fromEntries(SCAN_FLOAT_NAMES.map((k, i) => [k, gs[i]!.dataSync()])) };
       tf.dispose([y!, ...gs]);
       return out;
     },
@@ -172,7 +137,7 @@ function worstRatio(a: ArrayLike<number>, r: ArrayLike<number>, atol: number, rt
 /** Checks fused and composed against the reference on a small case; throws on mismatch. */
 function checkCorrectness(kernels: readonly ScanKernel[], log: (line: string) => void): void {
   const s = { b: 2, l: 37, d: 5, n: D_STATE };
-  const x = makeInputs(s, 7);
+  const x = makeScanInputs(s, 7);
   const ref = runReference(s, x);
   for (const kernel of kernels) {
     if (!TF_KERNELS.has(kernel)) continue;
@@ -180,7 +145,7 @@ function checkCorrectness(kernels: readonly ScanKernel[], log: (line: string) =>
     const got = p.run(true)!;
     p.dispose();
     let worst = worstRatio(got.y, ref.y, 1e-5, 1e-4);
-    for (const k of FLOAT_NAMES) {
+    for (const k of SCAN_FLOAT_NAMES) {
       const r = ref.grads[k]!;
       const scale = Math.max(1, ...Array.from(r, Math.abs));
       worst = Math.max(worst, worstRatio(got.grads[k]!, r, 1e-5 * scale, 1e-4));
@@ -344,7 +309,7 @@ function peerBytes(kernel: ScanKernel, s: Shape): number {
 
 /** Peak tensor bytes of one forward + backward through tfjs. */
 async function peakBytes(kernel: ScanKernel, s: Shape): Promise<number> {
-  const p = prepareTf(s, makeInputs(s), kernel);
+  const p = prepareTf(s, makeScanInputs(s), kernel);
   try {
     return (await tf.profile(() => void p.run(false))).peakBytes;
   } finally {
@@ -359,7 +324,7 @@ function measure(kernel: ScanKernel, s: Shape): number {
     const which = kernel === "torch-loop" ? "loop" : "ref";
     return runTorchPeer(s, 3, setup.threads, [which])[which]!;
   }
-  const x = makeInputs(s);
+  const x = makeScanInputs(s);
   if (kernel === "reference") {
     const once = () => void runReference(s, x);
     return timeIt(once);
