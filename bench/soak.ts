@@ -8,9 +8,10 @@
  * differ in number and the tensor count legitimately changes between stages; the checks are
  * (1) within a stage, numTensors never exceeds its value at the stage's first sample, and
  * (2) after the last step (which disposes the optimizer) numTensors is back to its value
- * before the first step. A checkpoint is serialised in memory at every sample, as `meteor
- * train` would write one. RSS is reported, not checked (the JS heap and the wasm memory
- * grow on their own schedule; a steady climb is the thing to look for in the table).
+ * before the first step; (3) the process RSS never exceeds `RSS_BOUND` (1.25) times its value
+ * at the first sample after training began (the JS heap and the wasm memory grow on their own
+ * schedule during warm-up and at stage changes; a steady climb past that is a leak). A
+ * checkpoint is serialised in memory at every sample, as `meteor train` would write one.
  *
  * The bench fails (after printing its table to stderr) when either check fails.
  */
@@ -109,7 +110,10 @@ export async function runSoakBench(opts: SoakBenchOptions): Promise<SoakBenchRes
   return { rows, problems };
 }
 
-/** Checks (1) and (2) of the header. */
+/** Bound of check (3): RSS relative to the first sample after training began. */
+export const RSS_BOUND = 1.25;
+
+/** Checks (1), (2) and (3) of the header. */
 export function soakProblems(rows: readonly SoakRow[]): string[] {
   const problems: string[] = [];
   const firstOfStage = new Map<string, SoakRow>();
@@ -122,6 +126,11 @@ export function soakProblems(rows: readonly SoakRow[]): string[] {
   const end = rows[rows.length - 1];
   if (start && end && end !== start && end.numTensors !== start.numTensors) {
     problems.push(`${start.numTensors} tensors before the first step, ${end.numTensors} after the last (optimizer disposed)`);
+  }
+  const warm = rows.find((r) => r.stage !== "start");
+  const peak = rows.reduce<SoakRow | undefined>((p, r) => (r.stage !== "start" && (!p || r.rssMB > p.rssMB) ? r : p), undefined);
+  if (warm && peak && peak.rssMB > RSS_BOUND * warm.rssMB) {
+    problems.push(`rss ${peak.rssMB.toFixed(0)} MB at step ${peak.step} > ${RSS_BOUND} × ${warm.rssMB.toFixed(0)} MB at step ${warm.step}`);
   }
   return problems;
 }
