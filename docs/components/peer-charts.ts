@@ -65,3 +65,30 @@ export function scalingChart(rows: readonly ScalingRow[], { width, value }: { wi
     ],
   });
 }
+
+export interface SoakRow {
+  source: string;
+  bench: "soak";
+  stage: string;
+  step: number;
+  numTensors: number;
+  numBytes: number;
+  rssMB: number;
+}
+
+export const soakRows = (rows: readonly Record<string, unknown>[]): SoakRow[] => rows.filter((r) => r.bench === "soak") as unknown as SoakRow[];
+
+/** Live tensors and process RSS against training step, coloured by stage. */
+export function soakChart(rows: readonly SoakRow[], { width, value }: { width: number; value: "numTensors" | "rssMB" }): SVGSVGElement | HTMLElement {
+  return Plot.plot({
+    width: fitWidth(width),
+    height: 240,
+    x: { label: "training step →" },
+    y: { label: value === "rssMB" ? "↑ process RSS (MB)" : "↑ live tensors", grid: true, zero: true },
+    color: { legend: true, domain: ["start", "pretrain", "embed", "answer"] },
+    marks: [
+      Plot.line(rows, { x: "step", y: value, z: "source", stroke: "currentColor", strokeOpacity: 0.3 }),
+      Plot.dot(rows, { x: "step", y: value, fill: "stage", tip: true }),
+    ],
+  });
+}
