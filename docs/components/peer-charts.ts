@@ -37,7 +37,7 @@ export const scalingRows = (rows: readonly Record<string, unknown>[]): ScalingRo
 export function trainChart(rows: readonly TrainRow[], { width }: { width: number }): SVGSVGElement | HTMLElement {
   const data = rows.map((r) => ({ ...r, run: `${r.source} · ${r.preset} ${r.stage}` }));
   return Plot.plot({
-    width: fitWidth(width),
+    width: fitWidth(width, 560), // never narrower than its 220-px label margin plus room for the bars
     marginLeft: 220,
     x: { label: "tokens / s (Mamba + MLM positions) →", grid: true },
     y: { label: null },

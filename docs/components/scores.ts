@@ -86,7 +86,7 @@ export function scoreHeatmap(table: ScoreTable, { width }: { width: number }): S
   });
   const models = table.rows.map((r) => r.model);
   return Plot.plot({
-    width: fitWidth(width),
+    width: fitWidth(width, 480), // never narrower than its 190-px label margin plus the cells
     height: 50 + 24 * models.length,
     marginLeft: 190,
     marginTop: 40,
@@ -147,7 +147,7 @@ export function ablationChart(rows: readonly AblationRow[], { width, metrics }: 
     root.append(
       title,
       Plot.plot({
-        width: fitWidth(width),
+        width: fitWidth(width, 600), // never narrower than its 330-px label margin plus the bars
         height: 30 + 24 * variants.length + (i === factors.length - 1 ? 30 : 0),
         marginLeft: 330,
         marginRight: 30,
