@@ -3,19 +3,13 @@
  * `wasm`: same inputs, outputs and attributes as the JS kernels (`../selective-scan/
  * kernel-cpu.ts`, `grad-kernel-cpu.ts`), outputs allocated first and written in place.
  */
-import type { KernelFunc, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
+import type { KernelFunc, NamedTensorInfoMap } from "@tensorflow/tfjs-core";
 import { SelectiveScan, SelectiveScanGrad, type SelectiveScanAttrs } from "../selective-scan/declaration.ts";
 import { numChunks } from "../selective-scan/fused-cpu.ts";
 import { SCAN_GRAD_ORDER } from "../selective-scan/grad-kernel-cpu.ts";
-import { optionalInput } from "../selective-scan/kernel-io.ts";
+import { optionalInput, required } from "../selective-scan/kernel-io.ts";
 import type { NativeKernels } from "./load.ts";
 import { allocOutput, f32View, viewOf } from "./tensor-views.ts";
-
-function required(inputs: NamedTensorInfoMap, name: string, kernel: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`${kernel}: missing input ${name}`);
-  return t;
-}
 
 interface ScanCall {
   dims: { b: number; l: number; d: number; n: number };

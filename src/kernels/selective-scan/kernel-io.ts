@@ -19,7 +19,8 @@ export function optionalInput(inputs: NamedTensorInfoMap, name: string): TensorI
   return t !== undefined && sizeOf(t) > 0 ? t : undefined;
 }
 
-function required(inputs: NamedTensorInfoMap, name: string, kernel: string): TensorInfo {
+/** The input named `name`; an error naming the kernel when missing. */
+export function required(inputs: NamedTensorInfoMap, name: string, kernel: string): TensorInfo {
   const t = inputs[name];
   if (t === undefined) throw new Error(`${kernel}: missing input ${name}`);
   return t;
