@@ -92,7 +92,7 @@ export async function runSoakBench(opts: SoakBenchOptions): Promise<SoakBenchRes
   sample("start", 0);
   const t0 = performance.now();
   while (!trainer.finished) {
-    const r = trainer.step();
+    const r = await trainer.step();
     if (r.globalStep % every === 0 || r.stageStep === r.stageSteps) {
       sample(r.stage, r.globalStep);
       const last = rows[rows.length - 1]!;

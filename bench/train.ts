@@ -162,12 +162,12 @@ interface Measured {
 }
 
 /** `warmup` untimed then `steps` timed steps of the trainer's (only) stage, recording each batch's shape. */
-function measureOurs(trainer: Trainer, warmup: number, steps: number, log: (line: string) => void): Measured {
+async function measureOurs(trainer: Trainer, warmup: number, steps: number, log: (line: string) => void): Promise<Measured> {
   const out: Measured = { warmup: [], steps: [], stepMs: [] };
   for (let i = 0; i < warmup + steps; i++) {
     const shape = stepShape(trainer.batchAt(trainer.stage, trainer.state.stageStep));
     const t0 = performance.now();
-    const r = trainer.step();
+    const r = await trainer.step();
     const ms = performance.now() - t0;
     log(`train: ${r.stage} ours: ${i < warmup ? "warm-up" : "step"} ${i + 1}/${warmup + steps} loss ${r.loss.toFixed(3)} ${ms.toFixed(0)} ms`);
     if (i < warmup) out.warmup.push(shape);
@@ -314,7 +314,7 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<TrainBench
           const c = await checkPeer(python, cfg, stage, vars, trainer.batchAt(stage, 0), opts.log);
           notes.push(`${preset} ${stage}: same loss on our weights and first batch: ours ${c.ours.toFixed(6)}, torch ${c.torch.toFixed(6)}`);
         }
-        m = measureOurs(trainer, warmup, steps, (line) => opts.log(line.replace("train: ", `train: ${preset} `)));
+        m = await measureOurs(trainer, warmup, steps, (line) => opts.log(line.replace("train: ", `train: ${preset} `)));
       } finally {
         trainer.optimizer.dispose();
         tf.dispose(Object.values(vars));

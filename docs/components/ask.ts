@@ -25,14 +25,14 @@ export interface AskResult {
  * Runs the model on one question (+ image pixels [s, s, 3] in [0, 1], or none).
  * Attention: mean over heads of the MLM's last layer, row of the last prompt position.
  */
-export function ask(lib: Lib, opened: OpenedCheckpoint, question: string, pixels: Float32Array | null): AskResult {
+export async function ask(lib: Lib, opened: OpenedCheckpoint, question: string, pixels: Float32Array | null): Promise<AskResult> {
   const { ckpt, tokenizer } = opened;
   const cfg = ckpt.config;
   const params = lib.structureParams(ckpt.params);
   const item: MeteorBrowser.BatchItem = { sample: { question, rationale: "", answer: "" }, ...(pixels ? { pixels } : {}) };
   const text = (g: { ids: number[] }) => tokenizer.decode(g.ids);
-  const greedy = text(lib.generate(params, cfg, tokenizer, item, { system: "meteor", beams: 1, maxTokens: 16 }));
-  const beam3 = text(lib.generate(params, cfg, tokenizer, item, { system: "meteor", beams: 3, maxTokens: 16 }));
+  const greedy = text(await lib.generate(params, cfg, tokenizer, item, { system: "meteor", beams: 1, maxTokens: 16 }));
+  const beam3 = text(await lib.generate(params, cfg, tokenizer, item, { system: "meteor", beams: 3, maxTokens: 16 }));
   const batch = lib.buildBatch([item], tokenizer, { system: "meteor", stage: "prompt", numTor: cfg.numTor, numPatches: cfg.vision.numPatches });
   const attn: MeteorBrowser.tf.Tensor4D[] = [];
   const tor = lib.tf.tidy(() => {

@@ -153,7 +153,7 @@ describe("what each factor changes", () => {
     }
   });
 
-  it("'rationale only' trains the MLM on rationale then answer, and scores the answer after its own rationale", () => {
+  it("'rationale only' trains the MLM on rationale then answer, and scores the answer after its own rationale", async () => {
     const { trainer, vars } = trainerOf(cellOf("mamba_x_rationale", "rationale"));
     expect(trainer.stages).toEqual(["pretrain", "answer"]);
     const b = trainer.batchAt("answer", 0);
@@ -162,7 +162,7 @@ describe("what each factor changes", () => {
     const expected = trainer.usableItems("answer").map((it) => data.tokenizer.encode(mlmTarget(rationaleThenAnswer(it.sample.rationale, it.sample.answer))));
     expect(expected).toContainEqual(targets);
     const before = tf.memory().numTensors;
-    const r = evaluate(trainer.cfg, vars, data.tokenizer, data.items.slice(0, 2), { system: "rationale", batchSize: 2, maxRationaleTokens: 4 });
+    const r = await evaluate(trainer.cfg, vars, data.tokenizer, data.items.slice(0, 2), { system: "rationale", batchSize: 2, maxRationaleTokens: 4 });
     expect(r.n).toBe(2);
     expect(Number.isFinite(r.loss)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);

@@ -24,11 +24,11 @@ describe("resuming a run", () => {
 
     const straightVars = initMeteorVariables(cfg, 0);
     const straight = new Trainer(cfg, straightVars, tokenizer, data, options);
-    while (!straight.finished) straight.step();
+    while (!straight.finished) await straight.step();
 
     const firstVars = initMeteorVariables(cfg, 0);
     const first = new Trainer(cfg, firstVars, tokenizer, data, options);
-    for (let i = 0; i < 2; i++) first.step(); // stops inside the embed stage, with optimizer moments
+    for (let i = 0; i < 2; i++) await first.step(); // stops inside the embed stage, with optimizer moments
     expect(first.optimizer.state.step).toBe(1);
     const { vision, mamba, mlm } = cfg;
     const files = serializeCheckpoint({
@@ -52,7 +52,7 @@ describe("resuming a run", () => {
       state: loaded.state as TrainerState,
       ...(loaded.optimizer ? { optimizer: loaded.optimizer } : {}),
     });
-    while (!resumed.finished) resumed.step();
+    while (!resumed.finished) await resumed.step();
 
     expect(resumed.state.history.map((h) => h.loss)).toEqual(straight.state.history.map((h) => h.loss));
     for (const [n, v] of Object.entries(straightVars)) {

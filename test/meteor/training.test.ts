@@ -35,12 +35,12 @@ describe("Meteor training", () => {
     ...o,
   });
 
-  it("step 1 updates the Mamba and its projectors but not the MLM (or its vision projector) or the vision encoder; step 2 updates all but vision", () => {
+  it("step 1 updates the Mamba and its projectors but not the MLM (or its vision projector) or the vision encoder; step 2 updates all but vision", async () => {
     const cfg = microConfig(tokenizer.vocabSize);
     const vars = initMeteorVariables(cfg, 0);
     const trainer = new Trainer(cfg, vars, tokenizer, { train: items, validation: items }, options({ steps: { pretrain: 0, embed: 1, answer: 1 } }));
     const before = snapshot(vars);
-    expect(trainer.step().stage).toBe("embed");
+    expect((await trainer.step()).stage).toBe("embed");
     const afterEmbed = snapshot(vars);
     const movedBy = (a: Record<string, Float32Array>, b: Record<string, Float32Array>) => {
       const parts: Record<string, boolean> = {};
@@ -55,7 +55,7 @@ describe("Meteor training", () => {
       mamba: true,
       torProjector: true,
     });
-    expect(trainer.step().stage).toBe("answer");
+    expect((await trainer.step()).stage).toBe("answer");
     expect(movedBy(afterEmbed, snapshot(vars))).toEqual({
       vision: false,
       mlm: true,
@@ -68,22 +68,22 @@ describe("Meteor training", () => {
     tf.dispose(Object.values(vars));
   });
 
-  it("a short run's loss falls, and a step leaves no tensors behind", () => {
+  it("a short run's loss falls, and a step leaves no tensors behind", async () => {
     const cfg = microConfig(tokenizer.vocabSize);
     const vars = initMeteorVariables(cfg, 0);
     const trainer = new Trainer(cfg, vars, tokenizer, { train: items, validation: items }, options({ steps: { pretrain: 0, embed: 0, answer: 40 }, lr: 1e-2 }));
-    trainer.step(); // optimizer moments allocated
+    await trainer.step(); // optimizer moments allocated
     const before = tf.memory().numTensors;
-    trainer.step();
+    await trainer.step();
     expect(tf.memory().numTensors).toBe(before);
-    while (!trainer.finished) trainer.step();
+    while (!trainer.finished) await trainer.step();
     const losses = trainer.state.history.map((h) => h.loss);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-5))).toBeLessThan(0.6 * mean(losses.slice(0, 5)));
     tf.dispose(Object.values(vars));
   });
 
-  it("a diverging run stops with a clear error before applying the bad step", () => {
+  it("a diverging run stops with a clear error before applying the bad step", async () => {
     const cfg = microConfig(tokenizer.vocabSize);
     const vars = initMeteorVariables(cfg, 0);
     const trainer = new Trainer(cfg, vars, tokenizer, { train: items, validation: items }, options({ steps: { pretrain: 0, embed: 0, answer: 50 }, lr: 1e6, clipNorm: 1e30 }));
@@ -92,7 +92,7 @@ describe("Meteor training", () => {
     try {
       for (;;) {
         last = snapshot(vars);
-        trainer.step();
+        await trainer.step();
       }
     } catch (e) {
       error = e;
@@ -115,8 +115,8 @@ describe("Meteor generation", () => {
     const params = structureParams(vars);
     const item = items[0]!;
     const before = tf.memory().numTensors;
-    const got = generate(params, cfg, tokenizer, item, { system: "meteor", beams: 1, maxTokens: 6 });
-    const beam = generate(params, cfg, tokenizer, item, { system: "meteor", beams: 3, maxTokens: 6 });
+    const got = await generate(params, cfg, tokenizer, item, { system: "meteor", beams: 1, maxTokens: 6 });
+    const beam = await generate(params, cfg, tokenizer, item, { system: "meteor", beams: 3, maxTokens: 6 });
     expect(tf.memory().numTensors).toBe(before);
     expect(beam.logProb / (beam.ids.length + 1)).toBeGreaterThanOrEqual(got.logProb / (got.ids.length + 1) - 1e-4);
 

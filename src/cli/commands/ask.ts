@@ -35,8 +35,8 @@ export const askCommand: Command = {
       const item = { sample: { question, rationale: "", answer: "" }, ...(pixels ? { pixels } : {}) };
       if (run.run.system === "oracle") throw new UsageError("the oracle baseline needs a rationale in its prompt; ask a meteor or mlm checkpoint");
       const decode = (ids: number[]) => run.tokenizer.decode(ids);
-      const greedy = generate(run.params, run.cfg, run.tokenizer, item, { system: run.run.system, beams: 1 });
-      const beam = generate(run.params, run.cfg, run.tokenizer, item, { system: run.run.system, beams });
+      const greedy = await generate(run.params, run.cfg, run.tokenizer, item, { system: run.run.system, beams: 1 });
+      const beam = await generate(run.params, run.cfg, run.tokenizer, item, { system: run.run.system, beams });
       if (args.values.json) console.log(JSON.stringify({ greedy: decode(greedy.ids), beam: decode(beam.ids), beams }));
       else console.log(`greedy: ${decode(greedy.ids)}\nbeam search (${beams}): ${decode(beam.ids)}`);
     } finally {

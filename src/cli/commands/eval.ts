@@ -48,7 +48,7 @@ export const evalCommand: Command = {
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--n must be a positive integer`);
     const samples = runSamples({ ...run, testSize: n }, "test");
     const items = await renderItems(samples, cfg.vision.imageSize, "render test");
-    const result = evaluate(cfg, weights, tokenizer, items, { system: run.system, batchSize: run.train.batchSize });
+    const result = await evaluate(cfg, weights, tokenizer, items, { system: run.system, batchSize: run.train.batchSize });
     const score = (idx: number[]) => {
       const k = idx.filter((i) => result.correct[i]).length;
       return { accuracy: idx.length ? k / idx.length : Number.NaN, ci95: wilson95(k, idx.length), n: idx.length };

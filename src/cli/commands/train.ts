@@ -186,7 +186,7 @@ export const trainCommand: Command = {
       while (!trainer.finished && !interrupted) {
         let r;
         try {
-          r = trainer.step();
+          r = await trainer.step();
         } catch (e) {
           if (e instanceof NonFiniteLossError) {
             throw new NonFiniteLossError(`${e.message}. Training stopped at step ${trainer.globalStep}; the last good checkpoint in ${out} is kept.`);
@@ -198,7 +198,7 @@ export const trainCommand: Command = {
         const secs = (performance.now() - t0) / 1000;
         bar.update(r.globalStep, { stage: r.stage, loss: r.loss, lr: r.lr, "tok/s": inputTokens / secs });
         if (trainer.validationDue(r)) {
-          const v = trainer.validate(r.stage, r.stageStep);
+          const v = await trainer.validate(r.stage, r.stageStep);
           bar.log(
             `validation after ${r.stage} step ${r.stageStep}: loss ${v.loss.toFixed(4)}${v.accuracy !== undefined ? `, accuracy ${(100 * v.accuracy).toFixed(1)}% of ${v.n}` : ""}`,
           );

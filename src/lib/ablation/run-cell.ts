@@ -250,8 +250,8 @@ async function trainLoop(
       return stepsRun;
     }
     const t0 = performance.now();
-    const r = trainer.step();
-    if (trainer.validationDue(r)) trainer.validate(r.stage, r.stageStep);
+    const r = await trainer.step();
+    if (trainer.validationDue(r)) await trainer.validate(r.stage, r.stageStep);
     timed(timing, r, (performance.now() - t0) / 1000);
     stepsRun++;
     opts.onStep?.({ ...r, phase });
@@ -328,7 +328,7 @@ export async function runCell(cell: PlannedCell, opts: RunCellOptions): Promise<
 
     const t0 = performance.now();
     const test = await itemsOf(run, "test", cfg.vision.imageSize);
-    const ev = evaluate(cfg, vars, tokenizer, test, { system: run.system, batchSize: run.train.batchSize });
+    const ev = await evaluate(cfg, vars, tokenizer, test, { system: run.system, batchSize: run.train.batchSize });
     const evalSeconds = (performance.now() - t0) / 1000;
     const families: Record<string, Score> = {};
     for (const f of run.families) families[f] = score(ev.correct, test.flatMap((it, i) => ((it.sample as Sample).family === f ? [i] : [])));

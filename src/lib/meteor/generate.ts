@@ -2,7 +2,8 @@
  * Answer generation for one sample: the Mamba runs once over image + question + bare
  * `<tor>`s, the MLM reads its prompt once (filling the KV cache), then decodes token by
  * token from the cache — greedily, or by beam search (the paper: beams = 3). Stops at
- * `<|im_end|>` or `maxTokens`.
+ * `<|im_end|>` or `maxTokens`. Async: each decoding step reads the top choices back with
+ * `await data()`, which every backend (webgpu included) supports.
  */
 import * as tf from "../tf.ts";
 import { mlmBackbone, mlmEmbed, mlmHead, disposeKvCache, type KvCache } from "../mlm/model.ts";
@@ -45,13 +46,13 @@ function advance(params: MeteorParams, cfg: MeteorConfig, x: tf.Tensor3D, cache?
   return { next, cache: out! };
 }
 
-export function generate(
+export async function generate(
   params: MeteorParams,
   cfg: MeteorConfig,
   tokenizer: TokenizerLike,
   item: BatchItem,
   opts: GenerateOptions,
-): Generation {
+): Promise<Generation> {
   const beamsWanted = opts.beams ?? 1;
   const maxTokens = opts.maxTokens ?? 16;
   const endId = tokenizer.id(IM_END);
@@ -71,8 +72,7 @@ export function generate(
       const candidates: { beam: Beam; token: number; logProb: number }[] = [];
       for (const beam of beams) {
         const { values, indices } = tf.topk(beam.next, beamsWanted);
-        const lp = values.dataSync();
-        const ids = indices.dataSync();
+        const [lp, ids] = await Promise.all([values.data(), indices.data()]);
         tf.dispose([values, indices]);
         for (let k = 0; k < ids.length; k++) candidates.push({ beam, token: ids[k]!, logProb: beam.logProb + lp[k]! });
       }

@@ -23,7 +23,7 @@ export interface EvalResult {
   correct?: boolean[];
 }
 
-export function evaluate(
+export async function evaluate(
   cfg: MeteorConfig,
   vars: Readonly<Record<string, tf.Tensor>>,
   tokenizer: TokenizerLike,
@@ -34,25 +34,24 @@ export function evaluate(
     /** "rationale" system: the longest rationale it may write before answering (tokens). Default 160. */
     maxRationaleTokens?: number;
   },
-): Required<EvalResult> {
+): Promise<Required<EvalResult>> {
   const correct: boolean[] = [];
   let lossSum = 0;
   const params = structureParams(vars);
   for (let i = 0; i < items.length; i += opts.batchSize) {
     const chunk = items.slice(i, i + opts.batchSize);
+    const written: number[][] = [];
+    if (opts.system === "rationale") {
+      for (const it of chunk) written.push((await generate(params, cfg, tokenizer, it, { system: "rationale", maxTokens: opts.maxRationaleTokens ?? 160 })).ids);
+    }
     const batch =
       opts.system === "rationale"
-        ? buildAnswerAfterRationaleBatch(
-            chunk,
-            tokenizer,
-            chunk.map((it) => generate(params, cfg, tokenizer, it, { system: "rationale", maxTokens: opts.maxRationaleTokens ?? 160 }).ids),
-            { numPatches: cfg.vision.numPatches },
-          )
+        ? buildAnswerAfterRationaleBatch(chunk, tokenizer, written, { numPatches: cfg.vision.numPatches })
         : buildBatch(chunk, tokenizer, { system: opts.system, stage: "answer", numTor: cfg.numTor, numPatches: cfg.vision.numPatches });
     const logits = meteorLogits(params, cfg, batch);
-    correct.push(...greedyExactMatch(logits, batch.mlm.targets!));
+    correct.push(...(await greedyExactMatch(logits, batch.mlm.targets!)));
     const loss = maskedCrossEntropy(logits, batch.mlm.targets!);
-    lossSum += loss.dataSync()[0]! * chunk.length;
+    lossSum += (await loss.data())[0]! * chunk.length;
     tf.dispose([logits, loss]);
   }
   const n = items.length;

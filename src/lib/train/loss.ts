@@ -23,17 +23,30 @@ export function maskedCrossEntropy(logits: tf.Tensor3D, targets: Int32Array): tf
   });
 }
 
-/** Scales gradients so their global L2 norm is at most `maxNorm`; returns the norm before clipping. */
-export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): number {
-  const norm = tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())).sqrt().dataSync()[0]!);
-  if (Number.isFinite(norm) && norm > maxNorm) {
-    const scale = maxNorm / (norm + 1e-6);
-    for (const [k, g] of Object.entries(grads)) {
-      grads[k] = tf.tidy(() => g.mul(scale));
-      g.dispose();
-    }
+/**
+ * The global L2 norm of `grads` (sqrt of the sum of every element squared) → scalar.
+ * Summed pairwise, not with `tf.addN`: webgpu's AddN binds every input as a storage buffer,
+ * and a model's gradients outnumber the 8 a WebGPU shader stage may have.
+ */
+export function globalNorm(grads: Readonly<Record<string, tf.Tensor>>): tf.Scalar {
+  return tf.tidy(() => {
+    let total = tf.scalar(0);
+    for (const g of Object.values(grads)) total = total.add(g.square().sum());
+    return total.sqrt() as tf.Scalar;
+  });
+}
+
+/**
+ * Scales `grads` in place so their global norm, `norm` (already read, see `globalNorm`), is at
+ * most `maxNorm`; the scaled tensors replace the originals, which are disposed.
+ */
+export function clipToNorm(grads: Record<string, tf.Tensor>, norm: number, maxNorm: number): void {
+  if (!(Number.isFinite(norm) && norm > maxNorm)) return;
+  const scale = maxNorm / (norm + 1e-6);
+  for (const [k, g] of Object.entries(grads)) {
+    grads[k] = tf.tidy(() => g.mul(scale));
+    g.dispose();
   }
-  return norm;
 }
 
 /**
@@ -41,9 +54,11 @@ export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: numb
  * position equals the target. By induction this is exactly "greedy decoding reproduces the
  * target", so one batched forward scores greedy accuracy. logits: [b, l, v] → [b] booleans
  */
-export function greedyExactMatch(logits: tf.Tensor3D, targets: Int32Array): boolean[] {
+export async function greedyExactMatch(logits: tf.Tensor3D, targets: Int32Array): Promise<boolean[]> {
   const [b, l] = logits.shape;
-  const arg = tf.tidy(() => logits.argMax(-1).dataSync()); // [b·l]
+  const argT = tf.tidy(() => logits.argMax(-1)); // [b·l]
+  const arg = await argT.data();
+  argT.dispose();
   const ok = new Array<boolean>(b).fill(true);
   for (let i = 0; i < b * l; i++) if (targets[i]! >= 0 && arg[i] !== targets[i]) ok[Math.floor(i / l)] = false;
   return ok;

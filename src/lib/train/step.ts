@@ -2,6 +2,10 @@
  * One optimisation step: forward, masked cross-entropy, gradients of the trainable
  * variables only, global-norm clipping, AdamW. A non-finite loss or gradient norm stops
  * the step before any weight changes.
+ *
+ * Asynchronous because the GPU backends (webgpu always, webgl in a page that must not
+ * freeze) read results back only with `await data()`: the loss and the gradient norm come
+ * back together in one read per step, the only time the step waits for the device.
  */
 import * as tf from "../tf.ts";
 import type { MeteorBatch } from "../meteor/batch.ts";
@@ -9,7 +13,7 @@ import type { MeteorConfig } from "../meteor/config.ts";
 import { meteorLogits } from "../meteor/model.ts";
 import { structureParams } from "../meteor/params.ts";
 import type { AdamW } from "./adamw.ts";
-import { clipByGlobalNorm, maskedCrossEntropy } from "./loss.ts";
+import { clipToNorm, globalNorm, maskedCrossEntropy } from "./loss.ts";
 
 export class NonFiniteLossError extends Error {
   override name = "NonFiniteLossError";
@@ -29,7 +33,15 @@ export function batchLoss(cfg: MeteorConfig, vars: Readonly<Record<string, tf.Te
   return tf.tidy(() => maskedCrossEntropy(meteorLogits(structureParams(vars), cfg, batch), batch.mlm.targets!));
 }
 
-export function trainStep(opts: {
+/** Reads scalar tensors in one device→host transfer (they stay allocated). */
+export async function readScalars(scalars: readonly tf.Tensor[]): Promise<number[]> {
+  const both = tf.tidy(() => tf.stack(scalars.map((t) => t.reshape([])))); // [k]
+  const values = await both.data();
+  both.dispose();
+  return Array.from(values);
+}
+
+export async function trainStep(opts: {
   cfg: MeteorConfig;
   vars: Readonly<Record<string, tf.Variable>>;
   trainable: readonly string[];
@@ -37,24 +49,25 @@ export function trainStep(opts: {
   batch: MeteorBatch;
   lr: number;
   clipNorm: number;
-}): StepResult {
+}): Promise<StepResult> {
   const { cfg, vars, batch } = opts;
   const varList = opts.trainable.map((n) => vars[n]!);
   const names = new Map(varList.map((v, i) => [v.name, opts.trainable[i]!]));
   const { value, grads } = tf.variableGrads(() => batchLoss(cfg, vars, batch), varList);
-  const loss = value.dataSync()[0]!;
-  value.dispose();
   const named: Record<string, tf.Tensor> = {};
   for (const [varName, g] of Object.entries(grads)) named[names.get(varName)!] = g;
+  const norm = globalNorm(named);
+  const [loss, gradNorm] = (await readScalars([value, norm])) as [number, number];
+  tf.dispose([value, norm]);
   if (!Number.isFinite(loss)) {
     tf.dispose(Object.values(named));
     throw new NonFiniteLossError(`loss is ${loss}; the step was not applied (lower the learning rate or check the data)`);
   }
-  const gradNorm = clipByGlobalNorm(named, opts.clipNorm);
   if (!Number.isFinite(gradNorm)) {
     tf.dispose(Object.values(named));
     throw new NonFiniteLossError(`gradient norm is ${gradNorm}; the step was not applied`);
   }
+  clipToNorm(named, gradNorm, opts.clipNorm);
   opts.optimizer.apply(
     Object.fromEntries(opts.trainable.map((n) => [n, vars[n]!])),
     named,

@@ -1,6 +1,7 @@
 /**
  * The training loop, as a steppable object so the CLI, the pages (which must yield to the
- * browser between steps) and the tests drive it alike. No I/O: the caller renders images,
+ * browser between steps) and the tests drive it alike. `step()` and `validate()` are async:
+ * the GPU backends read results back only asynchronously. No I/O: the caller renders images,
  * prints progress and writes checkpoints.
  *
  * Determinism: the batch of (stage, step) is a pure function of the seed (a seeded shuffle
@@ -163,7 +164,7 @@ export class Trainer {
   }
 
   /** One optimisation step of the current stage; advances to the next stage at its end. */
-  step(): StepReport {
+  async step(): Promise<StepReport> {
     if (this.finished) throw new Error("training is finished");
     const stage = this.stage;
     const stageSteps = this.options.steps[stage];
@@ -173,7 +174,7 @@ export class Trainer {
       s,
     );
     const trainable = Object.keys(selectParts(this.vars, trainableParts(stage, this.options.system, this.options)));
-    const result = trainStep({
+    const result = await trainStep({
       cfg: this.cfg,
       vars: this.vars,
       trainable,
@@ -200,18 +201,18 @@ export class Trainer {
   }
 
   /** Validation of `stage`: answer accuracy (answer stage) or the stage's loss on validation items. */
-  validate(stage: Stage, step: number, limit = 128): EvalResult & { stage: Stage; step: number } {
+  async validate(stage: Stage, step: number, limit = 128): Promise<EvalResult & { stage: Stage; step: number }> {
     const items = this.data.validation.slice(0, limit);
     let result: EvalResult;
     if (stage === "answer" && this.options.system !== "rationale") { // the rationale system is scored by loss here: writing 128 rationales would cost more than training
-      result = evaluate(this.cfg, this.vars, this.tokenizer, items, { system: this.options.system, batchSize: this.options.batchSize });
+      result = await evaluate(this.cfg, this.vars, this.tokenizer, items, { system: this.options.system, batchSize: this.options.batchSize });
     } else {
       const place = this.placeTorFn();
       const usable = stage === "embed" ? items.filter((it) => place(it.sample.rationale) !== null) : items;
       let total = 0;
       for (let i = 0; i < usable.length; i += this.options.batchSize) {
         const l = batchLoss(this.cfg, this.vars, this.batchOf(usable.slice(i, i + this.options.batchSize), stage));
-        total += l.dataSync()[0]! * Math.min(this.options.batchSize, usable.length - i);
+        total += (await l.data())[0]! * Math.min(this.options.batchSize, usable.length - i);
         l.dispose();
       }
       result = { loss: usable.length ? total / usable.length : Number.NaN, n: usable.length };
