@@ -2,7 +2,7 @@
  * Training a micro Meteor in the browser: the library's `Trainer` over the Data explorer's
  * generated samples (their 64-px images drawn down to the model's 32 px), a loss chart, and
  * the checkpoint as one JSON bundle of base64 files (`serializeCheckpoint`). The page drives
- * `trainer.step()` and yields to the browser between steps.
+ * `await trainer.step()` and yields to the browser between steps.
  */
 import { fitWidth } from "./dom.js";
 import * as Plot from "@observablehq/plot";

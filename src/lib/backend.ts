@@ -27,6 +27,12 @@ export interface InitBackendOptions {
   /** Where to say which backend was chosen and why; silent when absent. */
   log?: (line: string) => void;
   /**
+   * For "auto": try exactly these backends, in this order, instead of the order above; the
+   * first that initialises wins. The Train page passes `["webgpu", "webgl", "wasm", "cpu"]`
+   * to prefer the browser's GPU. In Node, webgpu here means Dawn on any adapter.
+   */
+  order?: readonly BackendName[];
+  /**
    * Register the native C kernels (matMul, selective scan) for cpu and wasm when the addon is
    * built (Node only). Default true; `METEOR_NATIVE=0` also turns them off.
    */
@@ -104,6 +110,17 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     if (!(await trySet(choice))) throw new BackendError(`backend ${choice} requested (${source}) but failed to initialise`);
     log(`backend: ${choice} (${source})`);
     return choice;
+  }
+  if (options.order) {
+    for (const name of options.order) {
+      if (name === "tensorflow" && !(await loadTensorflow())) continue;
+      if (name === "webgpu") await registerNodeWebGPU(); // Node: Dawn's adapter; browsers register their own
+      if (await trySet(name)) {
+        log(`backend: ${name} (first of ${options.order.join(", ")} to initialise)`);
+        return name;
+      }
+    }
+    throw new BackendError(`none of the backends ${options.order.join(", ")} could be initialised`);
   }
   const pkg = await loadTensorflow();
   if (pkg && (await trySet("tensorflow"))) {

@@ -245,11 +245,14 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
     180_000,
   );
 
-  it("Train: Start trains a micro Meteor step by step, Pause stops it, the loss chart has the points and the checkpoint downloads", async () => {
+  it("Train: on wasm, Start trains a micro Meteor step by step, Pause stops it, the loss chart has the points and the checkpoint downloads", async () => {
     await check("/train", "train-paused", async (page) => {
       const session = page.locator("#session[data-backend]");
       await session.waitFor({ timeout: 60_000 });
-      expect(["wasm", "cpu", "webgl", "webgpu"]).toContain(await session.getAttribute("data-backend"));
+      // this browser has its GPU off: "auto" passes WebGPU by, to WebGL where SwiftShader stands in for one, else wasm
+      expect(["webgl", "wasm"]).toContain(await session.getAttribute("data-backend"));
+      await page.getByLabel("Backend").selectOption("wasm");
+      await expect.poll(() => page.locator("#session").getAttribute("data-backend"), { timeout: 60_000 }).toBe("wasm");
       const chart = page.locator("#loss-chart");
       const points = async () => Number(await chart.getAttribute("data-points"));
       expect(await points()).toBe(0);
@@ -268,6 +271,34 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
       expect(Object.keys(bundle.files).sort()).toEqual(["config.json", "model.safetensors", "optimizer.safetensors", "state.json", "tokenizer.json"]);
     });
   }, 180_000);
+
+  it("Train on a GPU: with WebGPU and WebGL present (SwiftShader), auto trains on WebGPU, and the backend menu switches to WebGL", async () => {
+    const gpuBrowser = await launchChromiumWithSoftwareGPU();
+    try {
+      await check(
+        "/train",
+        "train-webgpu",
+        async (page) => {
+          const session = page.locator("#session[data-backend]");
+          await session.waitFor({ timeout: 60_000 });
+          expect(await session.getAttribute("data-backend")).toBe("webgpu");
+          const chart = page.locator("#loss-chart");
+          const points = async () => Number(await chart.getAttribute("data-points"));
+          await page.locator("#start").click();
+          await expect.poll(points, { timeout: 180_000 }).toBeGreaterThanOrEqual(2);
+          await page.locator("#start").click(); // Pause
+          await expect.poll(() => page.locator("#start").innerText(), { timeout: 60_000 }).toBe("Start");
+          expect(await page.locator("#train-status").innerText()).toMatch(/loss \d.* ms\/step on webgpu/);
+          await page.getByLabel("Backend").selectOption("webgl");
+          await expect.poll(() => page.locator("#session").getAttribute("data-backend"), { timeout: 60_000 }).toBe("webgl");
+          expect(await points()).toBe(0); // a fresh model on the new backend
+        },
+        gpuBrowser,
+      );
+    } finally {
+      await gpuBrowser.close();
+    }
+  }, 300_000);
 
   it("Kernels: the browser gets a backend and the scan benchmark runs every kernel this browser has (SwiftShader WebGPU and WebGL, wasm, cpu), each agreeing with the reference", async () => {
     const gpuBrowser = await launchChromiumWithSoftwareGPU();
