@@ -14,7 +14,7 @@ import { nodeWebGPUAdapter } from "../../src/lib/webgpu-node.ts";
 import { chunkedScanAvailable, fusedScanAvailable } from "../../src/kernels/selective-scan/index.ts";
 import { pickSchedule } from "../../src/kernels/selective-scan/webgpu/schedule.ts";
 import { useSoftwareWebGPU } from "./dawn.ts";
-import { GPU_SHAPES, checkCase, leakCheck, shapeLabel, type CheckResult } from "./gpu-checks.ts";
+import { GPU_SHAPES, checkCase, leakCheck, shapeLabel, type CheckResult, type GpuShape } from "./gpu-checks.ts";
 
 const unavailable = await useSoftwareWebGPU();
 if (unavailable && !process.env.CI) console.warn(`WebGPU (Dawn) tests skipped: ${unavailable}`);
@@ -70,6 +70,17 @@ describe.skipIf(unavailable !== null)("WebGPU scan kernels on Dawn (SwiftShader)
     } finally {
       tf.env().set("IS_TEST", false);
     }
+  });
+
+  it('above the WGSL kernels\' dState limit, "auto" runs the composed scan (matching the reference) and "fused" is refused by name', async () => {
+    expect(fusedScanAvailable("webgpu", 256)).toBe(true);
+    expect(fusedScanAvailable("webgpu", 257)).toBe(false);
+    expect(chunkedScanAvailable("webgpu", 257)).toBe(false);
+    const big: GpuShape = { dims: { b: 1, l: 5, d: 2, n: 300 }, z: true, seed: 21 };
+    const results = await checkCase(big, "auto");
+    expect(results.filter((r) => !r.ok).map((r) => r.message)).toEqual([]);
+    await expect(checkCase(big, "fused")).rejects.toThrow('impl "fused" on backend "webgpu" takes dState ≤ 256, got 300; use "auto" or "composed"');
+    await expect(checkCase(big, "chunked")).rejects.toThrow("takes dState ≤ 256, got 300");
   });
 
   it('"auto" chunks long sequences with few channels and walks the rest', () => {

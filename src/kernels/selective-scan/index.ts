@@ -53,14 +53,19 @@ export interface SelectiveScanArgs extends SelectiveScanInputs<Tensor> {
 const DEFAULTS = { deltaSoftplus: true, chunkSize: 64, returnLastState: false, impl: "auto" } as const;
 const IMPLS: readonly ScanImpl[] = ["auto", "fused", "chunked", "composed", "reference"];
 
-/** Whether the fused kernels (forward and backward) are registered for `backendName` (default: the active backend). */
-export function fusedScanAvailable(backendName: string = tf.getBackend()): boolean {
-  return tf.getKernel(SelectiveScan, backendName) != null && tf.getKernel(SelectiveScanGrad, backendName) != null;
+/**
+ * Whether the fused kernels (forward and backward) are registered for `backendName` (default:
+ * the active backend) and, given `dState`, take a state that size (WGSL: n ≤ 256).
+ */
+export function fusedScanAvailable(backendName: string = tf.getBackend(), dState?: number): boolean {
+  const registered = tf.getKernel(SelectiveScan, backendName) != null && tf.getKernel(SelectiveScanGrad, backendName) != null;
+  const max = scanKernelRow(backendName)?.maxDState;
+  return registered && (dState === undefined || max === undefined || dState <= max);
 }
 
 /** Whether the fused kernels of `backendName` also have the chunked schedule (impl "chunked"). */
-export function chunkedScanAvailable(backendName: string = tf.getBackend()): boolean {
-  return fusedScanAvailable(backendName) && scanKernelRow(backendName)?.chunked === true;
+export function chunkedScanAvailable(backendName: string = tf.getBackend(), dState?: number): boolean {
+  return fusedScanAvailable(backendName, dState) && scanKernelRow(backendName)?.chunked === true;
 }
 
 function fail(message: string): never {
@@ -113,14 +118,19 @@ export function selectiveScan(args: SelectiveScanArgs): SelectiveScanResult<Tens
   const chunkSize = args.chunkSize ?? DEFAULTS.chunkSize;
   const returnLastState = args.returnLastState ?? DEFAULTS.returnLastState;
   const requested = args.impl ?? DEFAULTS.impl;
-  const impl = requested === "auto" ? (fusedScanAvailable() ? "fused" : "composed") : requested;
+  const backend = tf.getBackend();
+  const impl = requested === "auto" ? (fusedScanAvailable(backend, dims.n) ? "fused" : "composed") : requested;
+  const tooLarge = (what: string) =>
+    fail(`impl "${what}" on backend "${backend}" takes dState ≤ ${scanKernelRow(backend)?.maxDState}, got ${dims.n}; use "auto" or "composed"`);
 
   if (impl === "fused") {
-    if (!fusedScanAvailable()) fail(`impl "fused" is not registered for backend "${tf.getBackend()}"; use "auto" or "composed"`);
+    if (!fusedScanAvailable(backend)) fail(`impl "fused" is not registered for backend "${backend}"; use "auto" or "composed"`);
+    if (!fusedScanAvailable(backend, dims.n)) tooLarge("fused");
     return fusedScan(args, { deltaSoftplus, chunkSize, schedule: requested === "auto" ? "auto" : "sequential" }, returnLastState);
   }
   if (impl === "chunked") {
-    if (!chunkedScanAvailable()) fail(`impl "chunked" is not available for backend "${tf.getBackend()}"; use "auto" or "fused"`);
+    if (!chunkedScanAvailable(backend)) fail(`impl "chunked" is not available for backend "${backend}"; use "auto" or "fused"`);
+    if (!chunkedScanAvailable(backend, dims.n)) tooLarge("chunked");
     return fusedScan(args, { deltaSoftplus, chunkSize, schedule: "chunked" }, returnLastState);
   }
   if (impl === "composed") return selectiveScanComposed({ ...args, deltaSoftplus, returnLastState });

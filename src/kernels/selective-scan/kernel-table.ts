@@ -13,6 +13,7 @@ import type { KernelFunc } from "@tensorflow/tfjs-core";
 import { JS_KERNEL_BACKENDS } from "../js-kernel.ts";
 import { selectiveScanGradKernelFunc } from "./grad-kernel-cpu.ts";
 import { selectiveScanKernelFunc } from "./kernel-cpu.ts";
+import { WEBGPU_MAX_DSTATE } from "./webgpu/backward-program.ts";
 import { selectiveScanGradWebGPUKernelFunc } from "./webgpu/kernel-backward.ts";
 import { selectiveScanWebGPUKernelFunc } from "./webgpu/kernel-forward.ts";
 import { selectiveScanGradWebGLKernelFunc, selectiveScanWebGLKernelFunc } from "./webgl/kernels.ts";
@@ -26,6 +27,8 @@ export interface ScanKernelRow {
   backward: KernelFunc;
   /** Whether impl "chunked" (the chunked schedule) exists here; every row has impl "fused". */
   chunked: boolean;
+  /** The largest state size (dState, n) the kernels take; none when unlimited. */
+  maxDState?: number;
   /** What runs, in words (the Kernels page shows it). */
   description: string;
 }
@@ -43,6 +46,7 @@ export const SCAN_KERNEL_TABLE: readonly ScanKernelRow[] = [
     forward: selectiveScanWebGPUKernelFunc,
     backward: selectiveScanGradWebGPUKernelFunc,
     chunked: true,
+    maxDState: WEBGPU_MAX_DSTATE,
     description: "WGSL: one invocation per (row, channel) with the state in registers; chunked: also per chunk, joined by a log-step scan",
   },
   {

@@ -39,6 +39,9 @@ export interface BackwardFlags {
 const WORKGROUP_BYTES = 16384;
 
 /** Channels per workgroup: up to 64, as many as 2n floats each fit in workgroup memory. */
+/** The largest dState the WGSL kernels take (the backward keeps 2·n floats per channel in workgroup memory). */
+export const WEBGPU_MAX_DSTATE = 256;
+
 export function channelsPerWorkgroup(n: number): number {
   let wg = 64;
   while (wg > 1 && 2 * n * wg * 4 > WORKGROUP_BYTES) wg /= 2;
@@ -67,7 +70,7 @@ export function backwardProgram(s: ScanShape, f: BackwardFlags): ScanProgramSpec
   const { b, l, d, n } = s;
   const nC = numChunks(s);
   const wg = channelsPerWorkgroup(n);
-  if (wg < 1 || n > 256) throw new Error(`selective scan (webgpu): dState ${n} is above the supported 256; use impl "composed"`);
+  if (wg < 1 || n > WEBGPU_MAX_DSTATE) throw new Error(`selective scan (webgpu): dState ${n} is above the supported ${WEBGPU_MAX_DSTATE}; use impl "composed"`);
   const at = backwardLayout(s, f);
   const p = paramsLayout(d, n, b);
   const chunked = f.schedule === "chunked";
