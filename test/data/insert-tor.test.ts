@@ -79,6 +79,14 @@ describe("placeTor (the paper's position ablation)", () => {
     expect(a).not.toMatch(/<tor> <tor>/); // distinct boundaries
   });
 
+  it("random: each rationale gets its own positions, even among rationales of one length", () => {
+    const pattern = (s: string) => s.split(" ").map((t) => (t === "<tor>" ? "T" : "w")).join("");
+    const rationales = Array.from({ length: 20 }, (_, k) => words(40).replaceAll("w", `v${k}_`));
+    const patterns = new Set(rationales.map((x) => pattern(placeTor(x, { placement: "random", seed: 3 })!)));
+    // 41 boundaries choose 10: twenty rationales drawing the same pattern twice is vanishingly rare
+    expect(patterns.size).toBe(20);
+  });
+
   it("rejects exactly what insertTor rejects, for every placement", () => {
     for (const placement of ["even", "start", "end", "random"] as const) {
       expect(placeTor(words(26), { placement })).toBeNull();

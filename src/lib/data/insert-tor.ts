@@ -70,13 +70,24 @@ export function insertTor(rationale: string, count = 10, options: InsertTorOptio
   return out.join(" ");
 }
 
+/** FNV-1a over the words, started from `seed`: a 32-bit seed per (seed, text). */
+function textSeed(seed: number, ws: readonly string[]): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (const w of ws) {
+    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 0x01000193) >>> 0;
+    h = Math.imul(h ^ 0x20, 0x01000193) >>> 0; // the space between words
+  }
+  return h;
+}
+
 /**
  * The placements of the paper's ablation (Table 3, "`<tor>` position"):
  * - "even": `insertTor` (the paper's choice);
  * - "start": all `count` `<tor>` before the first word;
  * - "end": all `count` `<tor>` after the last word;
- * - "random": at `count` distinct word boundaries (before word 0 … after the last word)
- *   drawn from `seed`, in order.
+ * - "random": at `count` distinct word boundaries (before word 0 … after the last word),
+ *   in order, drawn from `seed` and the rationale's words: every rationale gets its own
+ *   positions, and the same rationale always the same ones for one seed.
  */
 export type TorPlacement = "even" | "start" | "end" | "random";
 
@@ -107,7 +118,7 @@ export function placeTor(rationale: string, options: PlaceTorOptions = {}): stri
       return [...ws, ...tors].join(" ");
     case "random": {
       // boundary b ∈ [0, n]: before word b (b = n: after the last word); `count` distinct, sorted
-      const rng = mulberry32(seed);
+      const rng = mulberry32(textSeed(seed, ws));
       const boundaries = Array.from({ length: ws.length + 1 }, (_, b) => b);
       for (let i = 0; i < count; i++) {
         const j = i + Math.floor(rng() * (boundaries.length - i));
