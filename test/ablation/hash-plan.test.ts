@@ -83,6 +83,12 @@ describe("the plan", () => {
     expect(runConfigInput(run).embedder).toBe("bert");
   });
 
+  it("keys random-placement cells by the per-rationale scheme, and no other cell", () => {
+    const random = cellFields(resolveRunConfig({ ...MICRO_BASE, ...FULL_MODEL, placement: "random", preset: "tiny", seed: 0 }));
+    expect(random).toMatchObject({ randomPlacement: "per-rationale" });
+    expect(cellFields(resolveRunConfig({ ...MICRO_BASE, ...FULL_MODEL, preset: "tiny", seed: 0 }))).not.toHaveProperty("randomPlacement");
+  });
+
   it("finds cells by id or unique prefix, and names a bad id", () => {
     const c = plan.cells[5]!;
     expect(findCell(plan, c.id)).toBe(c);

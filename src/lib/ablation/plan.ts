@@ -75,7 +75,14 @@ export function pretrainFields(run: RunConfig): unknown {
 /** What a cell's result depends on: the run, and the preset's sizes as the code defines them today. */
 export function cellFields(run: RunConfig): unknown {
   const { vocabSize: _, ...sizes } = meteorConfigInputOf(run, 0);
-  return { run: runConfigInput(run), sizes, lrFloorRatio: run.train.lrFloorRatio };
+  return {
+    run: runConfigInput(run),
+    sizes,
+    lrFloorRatio: run.train.lrFloorRatio,
+    // "random" <tor> placement now draws each rationale's own positions (it drew one pattern
+    // per length before): only these cells are recomputed, not the whole cache.
+    ...(run.train.placement === "random" ? { randomPlacement: "per-rationale" } : {}),
+  };
 }
 
 export function planCells(opts: PlanOptions): Plan {
