@@ -133,7 +133,7 @@ async function loadAndCheck(path: string): Promise<string> {
   }
 }
 
-it(`survives ${KILLS} SIGKILLs at random moments of saving`, { timeout: 20_000 }, async () => {
+it(`survives ${KILLS} SIGKILLs at random moments of saving`, async () => {
   const runDir = join(work, "run");
   await saveCheckpoint(runDir, variants.A, { step: 0 });
   const rand = mulberry32(20240607);
