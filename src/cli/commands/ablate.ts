@@ -48,7 +48,7 @@ checkpoint, and cells of one seed share their cached pretrain stage. Cells run s
   --base FILE.json     run-config fields for every cell (sizes, data, steps: smoke runs)
   --steps-pretrain N --steps-embed N --steps-answer N --train-size N --test-size N
                        the same for the common few
-  --backend NAME       tensorflow | wasm | cpu (default auto)
+  --backend NAME       tensorflow | webgpu | wasm | cpu (default auto)
 
 Exit status 1 if a cell failed; 130 if interrupted (the cell's checkpoint is kept).`;
 

@@ -13,7 +13,7 @@ Loads a Hugging Face MambaForCausalLM checkpoint (e.g. state-spaces/mamba-130m-h
 model.safetensors, or BK-Lee/Meteor-Mamba's), inferring its config from the tensor shapes,
 and prints the logits of every position and the greedy next token.
   --json       print {"logits": number[][], "next": number} instead of a summary
-  --backend    tensorflow | wasm | cpu (default: auto)`;
+  --backend    tensorflow | webgpu | wasm | cpu (default: auto)`;
 
 export const mambaCommand: Command = {
   summary: "run a Mamba safetensors checkpoint on token ids",

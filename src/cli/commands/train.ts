@@ -43,7 +43,7 @@ InternLM2), embed (Meteor step 1), answer (Meteor step 2).
   --train-vision               keep training the vision encoder after pretraining
   --checkpoint-every N         steps between checkpoints (default 50)
   --resume                     continue from DIR's latest checkpoint
-  --backend NAME               tensorflow | wasm | cpu (default auto)`;
+  --backend NAME               tensorflow | webgpu | wasm | cpu (default auto)`;
 
 const OPTIONS = {
   out: { type: "string" },
