@@ -74,6 +74,9 @@ export interface TrainingSession {
   dispose(): void;
 }
 
+/** Steps between validations (and at each stage's end). */
+export const VALIDATE_EVERY = 5;
+
 /** A fresh model and trainer for the settings (seed 0). */
 export function startSession(lib: Lib, s: MicroSettings, data: { train: MeteorBrowser.BatchItem[]; validation: MeteorBrowser.BatchItem[] }): TrainingSession {
   const texts = data.train.flatMap((it) => [it.sample.question, it.sample.rationale, it.sample.answer]);
@@ -87,6 +90,7 @@ export function startSession(lib: Lib, s: MicroSettings, data: { train: MeteorBr
     validationSize: data.validation.length,
     steps: { pretrain: s.stepsPerStage, embed: s.stepsPerStage, answer: s.stepsPerStage },
     warmupSteps: Math.min(5, s.stepsPerStage),
+    evalEvery: VALIDATE_EVERY,
   });
   const configInput = microConfigInput(s, tokenizer.vocabSize);
   const cfg = lib.resolveMeteorConfig(configInput);
@@ -133,8 +137,71 @@ export function liveLossChart(history: readonly { stage: string; step: number; l
     width: fitWidth(width),
     height: 260,
     x: { label: "training step (stages end to end)", domain: [0, totalSteps] },
-    y: { type: "log", label: "loss", grid: true },
+    y: { label: "loss", grid: true },
     color: { legend: true, domain: ["pretrain", "embed", "answer"] },
     marks: [Plot.line(points, { x: "global", y: "loss", stroke: "stage" }), Plot.dot(points.slice(-1), { x: "global", y: "loss", fill: "stage" })],
   });
+}
+
+/** One validation, placed on the training curve's x axis (global step). */
+export interface ValidationPoint {
+  global: number;
+  stage: string;
+  loss: number;
+  /** Answer stage only: greedy exact-match accuracy, %. */
+  accuracy?: number;
+  n: number;
+}
+
+/** The trainer's validations with global steps (stage offsets from its step counts). */
+export function validationPoints(trainer: MeteorBrowser.Trainer): ValidationPoint[] {
+  const offset = new Map<string, number>();
+  let total = 0;
+  for (const s of trainer.stages) {
+    offset.set(s, total);
+    total += trainer.options.steps[s];
+  }
+  return trainer.state.validation.map((v) => ({
+    global: (offset.get(v.stage) ?? 0) + v.step,
+    stage: v.stage,
+    loss: v.loss,
+    ...(v.accuracy !== undefined ? { accuracy: 100 * v.accuracy } : {}),
+    n: v.n,
+  }));
+}
+
+/**
+ * Validation: each stage's loss on the validation samples (left) and, in the answer stage,
+ * the share answered exactly (right), on the training curve's x axis.
+ */
+export function liveValidationChart(points: readonly ValidationPoint[], { width, totalSteps }: { width: number; totalSteps: number }): HTMLElement {
+  const half = fitWidth(width / 2 - 10, 240);
+  const x = { label: "training step", domain: [0, totalSteps] };
+  const color = { legend: true, domain: ["pretrain", "embed", "answer"] };
+  const loss = Plot.plot({
+    width: half,
+    height: 220,
+    x,
+    y: { label: "validation loss", grid: true },
+    color,
+    marks: [Plot.line(points, { x: "global", y: "loss", stroke: "stage", z: "stage" }), Plot.dot(points, { x: "global", y: "loss", fill: "stage" })],
+  });
+  const answered = points.filter((p) => p.accuracy !== undefined);
+  const accuracy = Plot.plot({
+    width: half,
+    height: 220,
+    x,
+    y: { label: "validation accuracy (%)", domain: [0, 100], grid: true },
+    marks: [
+      Plot.line(answered, { x: "global", y: "accuracy", stroke: "var(--theme-foreground-focus)", marker: "circle" }),
+      Plot.text(answered.slice(-1), { x: "global", y: "accuracy", text: (p: ValidationPoint) => `${p.accuracy!.toFixed(0)}% of ${p.n}`, dy: -10, textAnchor: "end" }),
+      ...(answered.length ? [] : [Plot.text(["scored in the answer stage"], { frameAnchor: "middle", fill: "currentColor", fillOpacity: 0.6 })]),
+    ],
+  });
+  const wrap = document.createElement("div");
+  wrap.style.display = "flex";
+  wrap.style.flexWrap = "wrap";
+  wrap.style.gap = "20px";
+  wrap.append(loss, accuracy);
+  return wrap;
 }

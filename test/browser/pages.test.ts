@@ -256,6 +256,9 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
       const chart = page.locator("#loss-chart");
       const points = async () => Number(await chart.getAttribute("data-points"));
       expect(await points()).toBe(0);
+      await page.getByLabel("Steps per stage").first().fill("5"); // 15 steps in all, validated at each stage's end
+      await page.getByLabel("Steps per stage").first().dispatchEvent("input");
+      await expect.poll(() => page.locator("#session").innerText()).toMatch(/ 15 steps/);
       await page.locator("#start").click();
       await expect.poll(points, { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
       await page.locator("#start").click(); // Pause
@@ -269,6 +272,20 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
       const bundle = JSON.parse(readFileSync(await download.path(), "utf8")) as { step: number; files: Record<string, string> };
       expect(bundle.step).toBe(paused);
       expect(Object.keys(bundle.files).sort()).toEqual(["config.json", "model.safetensors", "optimizer.safetensors", "state.json", "tokenizer.json"]);
+      // Resume to the end: a validation at each stage's end, the last one scoring answers
+      await page.locator("#start").click();
+      await expect.poll(() => page.locator("#start").innerText(), { timeout: 120_000 }).toBe("Finished");
+      expect(await points()).toBe(15);
+      const validation = page.locator("#validation-chart");
+      expect(await validation.getAttribute("data-points")).toBe("3");
+      expect(await validation.getAttribute("data-accuracy-points")).toBe("1");
+      expect(await validation.locator(":scope > div > *").count()).toBe(2); // the loss plot (a figure, with its legend) and the accuracy plot
+      expect(await validation.innerText()).toMatch(/\d+% of 48/);
+      // resizing the window keeps the run and its charts (the training cell must not depend on Framework's width)
+      await page.setViewportSize({ width: 900, height: 900 });
+      await page.waitForTimeout(500);
+      expect(await page.locator("#start").innerText()).toBe("Finished");
+      expect(await points()).toBe(15);
     });
   }, 180_000);
 
