@@ -50,4 +50,4 @@ export { Trainer } from "../../src/lib/train/trainer.ts";
 export type { StepReport } from "../../src/lib/train/trainer.ts";
 export { resolveRunConfig, runConfigInput } from "../../src/lib/train/run-config.ts";
 export type { RunConfig } from "../../src/lib/train/run-config.ts";
-export { serializeCheckpoint } from "../../src/lib/io/meteor-checkpoint-format.ts";
+export { readToHost, serializeCheckpoint } from "../../src/lib/io/meteor-checkpoint-format.ts";

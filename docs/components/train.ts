@@ -117,16 +117,20 @@ function base64(bytes: Uint8Array): string {
 }
 
 /** The session's checkpoint as one JSON bundle: `{format, files: {name: base64}}`, the files `meteor` writes. */
-export function checkpointBundle(lib: Lib, session: TrainingSession): Blob {
-  const files = lib.serializeCheckpoint({
+export async function checkpointBundle(lib: Lib, session: TrainingSession): Promise<Blob> {
+  // read to the host with await (a synchronous read of GPU tensors would stall the page),
+  // everything taken at this step: training may go on while the reads complete
+  const step = session.trainer.globalStep;
+  const ckpt = await lib.readToHost({
     config: session.configInput,
     training: lib.runConfigInput(session.run),
     params: session.vars,
     tokenizer: session.tokenizer.toJSON(),
     ...(session.trainer.optimizer.state.step > 0 ? { optimizer: session.trainer.optimizer.state } : {}),
-    state: session.trainer.state,
+    state: structuredClone(session.trainer.state),
   });
-  const out = { format: "meteor-playground-bundle/1", step: session.trainer.globalStep, files: Object.fromEntries([...files].map(([n, b]) => [n, base64(b)])) };
+  const files = lib.serializeCheckpoint(ckpt);
+  const out = { format: "meteor-playground-bundle/1", step, files: Object.fromEntries([...files].map(([n, b]) => [n, base64(b)])) };
   return new Blob([JSON.stringify(out)], { type: "application/json" });
 }
 

@@ -181,6 +181,8 @@ describe.skipIf(unavailable !== null)("Meteor training in Chromium (SwiftShader)
     const got: Trajectory = await page.evaluate(
       async ({ backend, payload }) => {
         await window.checks.initBackend({ backend });
+        // both GPU backends run ops on small CPU-resident tensors on the CPU; off, so every op is a GPU kernel
+        window.checks.tf.env().set(backend === "webgpu" ? "WEBGPU_CPU_FORWARD" : "WEBGL_CPU_FORWARD", false);
         return window.checks.trainTrajectory(payload);
       },
       { backend, payload },

@@ -6,9 +6,14 @@
  *
  * Without the software GPU the suite is skipped with a message, except under CI.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as tf from "../../src/lib/tf.ts";
-import { microData } from "../meteor/fixtures.ts";
+import { loadCheckpoint, saveCheckpoint } from "../../src/lib/io/meteor-checkpoint.ts";
+import { initMeteorVariables } from "../../src/lib/meteor/params.ts";
+import { microConfig, microData } from "../meteor/fixtures.ts";
 import { useSoftwareWebGPU } from "./dawn.ts";
 import { toPayload, trainTrajectory, trajectoryDifferences, trajectorySummary } from "./train-checks.ts";
 
@@ -28,7 +33,9 @@ describe.skipIf(unavailable !== null)("Meteor training on WebGPU (Dawn, SwiftSha
     expect(await tf.setBackend("cpu")).toBe(true);
     const cpu = await trainTrajectory(payload);
     expect(await tf.setBackend("webgpu")).toBe(true);
-    const gpu = await trainTrajectory(payload);
+    // tfjs-webgpu runs ops on small CPU-resident tensors on the CPU; off, so every op is a GPU kernel
+    tf.env().set("WEBGPU_CPU_FORWARD", false);
+    const gpu = await trainTrajectory(payload).finally(() => tf.env().set("WEBGPU_CPU_FORWARD", true));
     console.log(trajectorySummary(gpu, cpu));
     expect(gpu.backend).toBe("webgpu");
     expect(gpu.losses).toHaveLength(9);
@@ -38,4 +45,42 @@ describe.skipIf(unavailable !== null)("Meteor training on WebGPU (Dawn, SwiftSha
     const [name, w] = Object.entries(gpu.weights)[0]!;
     expect(trajectoryDifferences({ ...gpu, weights: { ...gpu.weights, [name]: w.map((x, i) => (i === 0 ? x + 1e-3 : x)) } }, cpu)).not.toEqual([]);
   }, 300_000);
+
+  it("saves a checkpoint of webgpu tensors without a synchronous read, and loads it back bit for bit", async () => {
+    expect(await tf.setBackend("webgpu")).toBe(true);
+    const { tokenizer } = await microData(2);
+    const cfg = microConfig(tokenizer.vocabSize, 4);
+    const forward = tf.env().getBool("WEBGPU_CPU_FORWARD");
+    tf.env().set("WEBGPU_CPU_FORWARD", false); // every op on the GPU, however small its tensors
+    const vars = initMeteorVariables(cfg, 3);
+    for (const t of Object.values(vars)) t.assign(tf.tidy(() => t.mul(2))); // GPU-resident values, no host copy left
+    const m = { "tor_proj.0.weight": tf.onesLike(vars["tor_proj.0.weight"]!) };
+    const v = { "tor_proj.0.weight": tf.zerosLike(vars["tor_proj.0.weight"]!) };
+    const dir = mkdtempSync(join(tmpdir(), "meteor-webgpu-ckpt-"));
+    // a synchronous read of a GPU-resident tensor fails in Node (no OffscreenCanvas): saving must not make one, and did before readToHost
+    const probe = tf.tidy(() => vars["tor_proj.0.weight"]!.mul(3));
+    expect(() => probe.dataSync()).toThrow(/OffscreenCanvas/);
+    probe.dispose();
+    try {
+      const { vocabSize, numTor, vision, mamba, mlm } = cfg;
+      await saveCheckpoint(
+        dir,
+        {
+          config: { vocabSize, numTor, vision: { imageSize: vision.imageSize, patchSize: vision.patchSize, dModel: vision.dModel, nLayer: vision.nLayer, nHead: vision.nHead, mlpDim: vision.mlpDim }, mamba: { dModel: mamba.dModel, nLayer: mamba.nLayer, dState: mamba.dState }, mlm: { dModel: mlm.dModel, nLayer: mlm.nLayer, nHead: mlm.nHead, nKvHead: mlm.nKvHead, ffnDim: mlm.ffnDim } },
+          params: vars,
+          tokenizer: tokenizer.toJSON(),
+          optimizer: { step: 1, m, v },
+        },
+        { step: 1 },
+      );
+      const loaded = await loadCheckpoint(dir);
+      for (const [n, t] of Object.entries(vars)) expect(Array.from(await loaded.params[n]!.data()), n).toEqual(Array.from(await t.data()));
+      expect(Array.from(await loaded.optimizer!.m["tor_proj.0.weight"]!.data()).every((x) => x === 1)).toBe(true);
+      tf.dispose([...Object.values(loaded.params), ...Object.values(loaded.optimizer!.m), ...Object.values(loaded.optimizer!.v)]);
+    } finally {
+      tf.env().set("WEBGPU_CPU_FORWARD", forward);
+      tf.dispose([...Object.values(vars), ...Object.values(m), ...Object.values(v)]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -30,7 +30,9 @@ const INPUT: MeteorConfigInput = { ...METEOR_PRESETS.tiny, vocabSize: 40 };
 const bits = (t: tf.Tensor): Buffer => Buffer.from(new Float32Array(t.dataSync()).buffer);
 
 let work: string;
-const variants: Record<"A" | "B", MeteorCheckpoint> = {} as Record<"A" | "B", MeteorCheckpoint>;
+/** A checkpoint whose tensors are tensors (not host copies). */
+type Variant = MeteorCheckpoint & { params: Record<string, tf.Tensor>; optimizer: AdamWState };
+const variants: Record<"A" | "B", Variant> = {} as Record<"A" | "B", Variant>;
 
 beforeAll(async () => {
   await initBackend({ backend: "cpu" });

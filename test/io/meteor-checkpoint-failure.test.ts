@@ -64,7 +64,7 @@ const INPUT: MeteorConfigInput = {
   mamba: { dModel: 8, nLayer: 1, dState: 4 },
   mlm: { dModel: 8, nLayer: 1, nHead: 2, nKvHead: 1, ffnDim: 16 },
 };
-const variants: Record<string, MeteorCheckpoint> = {};
+const variants: Record<string, MeteorCheckpoint & { params: Record<string, import("../../src/lib/tf.ts").Tensor> }> = {};
 const dirs: string[] = [];
 const bits = (t: import("../../src/lib/tf.ts").Tensor): Buffer => Buffer.from(new Float32Array(t.dataSync()).buffer);
 

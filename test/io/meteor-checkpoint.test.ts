@@ -21,6 +21,7 @@ import {
   CheckpointError,
   deserializeCheckpoint,
   loadCheckpoint,
+  readToHost,
   saveCheckpoint,
   serializeCheckpoint,
   type LoadedMeteorCheckpoint,
@@ -165,6 +166,17 @@ describe("round trip", () => {
     expect(parseSafetensors(good.get(F.model)!).metadata).toEqual({ format: "meteor-playground/1" });
     expect(parseSafetensors(good.get(F.optimizer)!).metadata).toEqual({ step: "120" });
     expect(JSON.parse(new TextDecoder().decode(good.get(F.config)))).toEqual({ format: 1, meteor: INPUT, training: TRAINING });
+  });
+
+  it("read to the host first (as saveCheckpoint does, for GPU tensors), the same bytes; a disposed tensor is still named", async () => {
+    const host = await readToHost(ckpt);
+    expect(host.params["tor_proj.0.weight"]).not.toBeInstanceOf(tf.Tensor);
+    const again = serializeCheckpoint(host);
+    for (const [f, b] of good) expect(Buffer.from(again.get(f)!).equals(Buffer.from(b)), f).toBe(true);
+    const gone = tf.zeros(params["tor_proj.0.weight"]!.shape);
+    gone.dispose();
+    const withGone = await readToHost({ ...ckpt, params: { ...params, "tor_proj.0.weight": gone } });
+    expect(() => serializeCheckpoint(withGone)).toThrow('tensor "tor_proj.0.weight" is disposed');
   });
 
   it("optional parts: no optimizer, state or training", () => {

@@ -143,11 +143,11 @@ function timed(timing: Partial<Record<Stage, StageTiming>>, r: StepReport, secon
   t.inputTokens += r.inputTokens;
 }
 
-function digest(vars: Readonly<Record<string, tf.Tensor>>): string {
+async function digest(vars: Readonly<Record<string, tf.Tensor>>): Promise<string> {
   const h = createHash("sha256");
   for (const name of Object.keys(vars).sort()) {
     h.update(name);
-    const data = vars[name]!.dataSync() as Float32Array;
+    const data = (await vars[name]!.data()) as Float32Array;
     h.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
   return h.digest("hex");
@@ -347,7 +347,7 @@ export async function runCell(cell: PlannedCell, opts: RunCellOptions): Promise<
       trainSeconds,
       evalSeconds,
       tokensPerSecond: stages.reduce((s, t) => s + t.inputTokens, 0) / Math.max(trainSeconds, 1e-9),
-      weightsDigest: digest(vars),
+      weightsDigest: await digest(vars),
       pretrainCached: state.pretrainCached,
       command: opts.provenance.command,
       commit: opts.provenance.commit,

@@ -46,6 +46,20 @@ export const CHECKPOINT_FORMAT = 1;
 /** model.safetensors' `__metadata__.format`. */
 export const MODEL_FORMAT = "meteor-playground/1";
 
+/**
+ * A tensor's values already read to the host (`readToHost`), so that serialising never
+ * reads a GPU synchronously (the webgpu backend cannot, in Node).
+ */
+export interface HostTensor {
+  readonly dtype: tf.DataType;
+  readonly shape: readonly number[];
+  readonly isDisposed: false;
+  readonly values: tf.TypedArray;
+}
+
+/** A tensor as `serializeCheckpoint` takes it. */
+export type CheckpointTensor = tf.Tensor | HostTensor;
+
 /** What a checkpoint holds, as the trainer has it. */
 export interface MeteorCheckpoint {
   /** The model's config as given to `resolveMeteorConfig` (not the resolved one: derived fields are not accepted back). */
@@ -53,11 +67,11 @@ export interface MeteorCheckpoint {
   /** Training settings (stages, learning rates…), any JSON; saved inside config.json. */
   training?: unknown;
   /** Every parameter, by flat name (`meteorParamShapes`), float32. Variables are fine. */
-  params: Readonly<Record<string, tf.Tensor>>;
+  params: Readonly<Record<string, CheckpointTensor>>;
   /** The tokenizer's JSON form. */
   tokenizer: unknown;
-  /** AdamW's state; its moments must name parameters and match their shapes. */
-  optimizer?: AdamWState;
+  /** AdamW's state (`AdamWState`); its moments must name parameters and match their shapes. */
+  optimizer?: { step: number; m: Readonly<Record<string, CheckpointTensor>>; v: Readonly<Record<string, CheckpointTensor>> };
   /** The training loop's state (stage, step, data cursor, RNG, loss history…), any JSON. */
   state?: unknown;
 }
@@ -112,12 +126,33 @@ function jsonBytes(file: string, value: unknown, pretty: boolean): Uint8Array {
 }
 
 /** The float32 values of `t`, checked against the expected shape. */
-function f32(t: tf.Tensor, name: string, shape: readonly number[], problems: string[]): SafetensorInput | null {
+function f32(t: CheckpointTensor, name: string, shape: readonly number[], problems: string[]): SafetensorInput | null {
   if (t.isDisposed) problems.push(`tensor "${name}" is disposed`);
   else if (t.dtype !== "float32") problems.push(`tensor "${name}" has dtype ${t.dtype}, expected float32`);
   else if (fmt(t.shape) !== fmt(shape)) problems.push(`tensor "${name}" has shape ${fmt(t.shape)}, expected ${fmt(shape)}`);
-  else return { dtype: "F32", shape, data: t.dataSync() as Float32Array };
+  else return { dtype: "F32", shape, data: ("values" in t ? t.values : t.dataSync()) as Float32Array };
   return null;
+}
+
+/** Reads every live tensor of `t` with `await data()` (one transfer each); disposed ones stay as they are, for the error. */
+async function toHost(t: CheckpointTensor): Promise<CheckpointTensor> {
+  if ("values" in t || t.isDisposed) return t;
+  return { dtype: t.dtype, shape: t.shape, isDisposed: false, values: (await t.data()) as tf.TypedArray };
+}
+
+async function recordToHost(rec: Readonly<Record<string, CheckpointTensor>>): Promise<Record<string, CheckpointTensor>> {
+  return Object.fromEntries(await Promise.all(Object.entries(rec).map(async ([k, t]) => [k, await toHost(t)] as const)));
+}
+
+/**
+ * `ckpt` with its tensors read to the host asynchronously: what to pass `serializeCheckpoint`
+ * when the tensors may live on a GPU (`saveCheckpoint` does this). Every read starts before
+ * the first await, so a training step that runs meanwhile cannot mix two steps' tensors.
+ */
+export async function readToHost(ckpt: MeteorCheckpoint): Promise<MeteorCheckpoint> {
+  const { optimizer } = ckpt;
+  const [params, m, v] = await Promise.all([recordToHost(ckpt.params), ...(optimizer ? [recordToHost(optimizer.m), recordToHost(optimizer.v)] : [])]);
+  return { ...ckpt, params: params!, ...(optimizer ? { optimizer: { step: optimizer.step, m: m!, v: v! } } : {}) };
 }
 
 /**

@@ -23,6 +23,7 @@ import { CheckpointError } from "./hf-mamba-config.ts";
 import {
   CHECKPOINT_FILES,
   deserializeCheckpoint,
+  readToHost,
   serializeCheckpoint,
   type LoadedMeteorCheckpoint,
   type MeteorCheckpoint,
@@ -34,8 +35,11 @@ export {
   CHECKPOINT_FORMAT,
   MODEL_FORMAT,
   deserializeCheckpoint,
+  readToHost,
   serializeCheckpoint,
+  type CheckpointTensor,
   type DeserializeOptions,
+  type HostTensor,
   type LoadedMeteorCheckpoint,
   type MeteorCheckpoint,
 } from "./meteor-checkpoint-format.ts";
@@ -64,7 +68,7 @@ export async function saveCheckpoint(runDir: string, ckpt: MeteorCheckpoint, opt
   const step = opts.step ?? ckpt.optimizer?.step;
   if (step === undefined) throw new CheckpointError("saveCheckpoint: pass the step (opts.step) when there is no optimizer state");
   const name = stepDirName(step);
-  const files = serializeCheckpoint(ckpt);
+  const files = serializeCheckpoint(await readToHost(ckpt));
   const dir = await commitCheckpointDir(runDir, name, files, { keep: opts.keep });
   return { dir, name };
 }
