@@ -26,6 +26,20 @@ function chunkUniforms(s: ScanShape) {
   return { l: s.l, d: s.d, nChunks: numChunks(s), chunk: s.chunk, biasAt: p.bias, lenAt: p.lengths };
 }
 
+/**
+ * WGSL opening of both summary programs (one invocation per (row i, chunk k, channel c),
+ * `chunkUniforms`): the thread's indices, its row's valid length and its channel's Δ bias.
+ */
+const CHUNK_THREAD = /* wgsl */ `  if (index >= uniforms.threads) { return; }
+  let l = uniforms.l;
+  let d = uniforms.d;
+  let c = index % d;
+  let ik = index / d;
+  let k = ik % uniforms.nChunks;
+  let i = ik / uniforms.nChunks;
+  let len = i32(params[uniforms.lenAt + i]);
+  let bias = params[uniforms.biasAt + c];`;
+
 /** Step 1 of the forward: (P, S) of every chunk. Inputs u, delta, BC, params. */
 export function forwardSummaryProgram(s: ScanShape, deltaSoftplus: boolean): ScanProgramSpec {
   const nC = numChunks(s);
@@ -39,15 +53,7 @@ export function forwardSummaryProgram(s: ScanShape, deltaSoftplus: boolean): Sca
 ${WGSL_MATH}
 const N = ${s.n};
 fn main(index : i32) {
-  if (index >= uniforms.threads) { return; }
-  let l = uniforms.l;
-  let d = uniforms.d;
-  let c = index % d;
-  let ik = index / d;
-  let k = ik % uniforms.nChunks;
-  let i = ik / uniforms.nChunks;
-  let len = i32(params[uniforms.lenAt + i]);
-  let bias = params[uniforms.biasAt + c];
+${CHUNK_THREAD}
   var P : array<f32, N>;
   var S : array<f32, N>;
   for (var j = 0; j < N; j++) { P[j] = 1.0; S[j] = 0.0; }
@@ -83,15 +89,7 @@ export function backwardSummaryProgram(s: ScanShape, f: { deltaSoftplus: boolean
 ${WGSL_MATH}
 const N = ${s.n};
 fn main(index : i32) {
-  if (index >= uniforms.threads) { return; }
-  let l = uniforms.l;
-  let d = uniforms.d;
-  let c = index % d;
-  let ik = index / d;
-  let k = ik % uniforms.nChunks;
-  let i = ik / uniforms.nChunks;
-  let len = i32(params[uniforms.lenAt + i]);
-  let bias = params[uniforms.biasAt + c];
+${CHUNK_THREAD}
   var P : array<f32, N>;
   var Q : array<f32, N>;
   for (var j = 0; j < N; j++) { P[j] = 1.0; Q[j] = 0.0; }
