@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seedStat, tQuantile975 } from "../../src/lib/ablation/stats.ts";
+import { FRACTION, NON_NEGATIVE, seedStat, tQuantile975 } from "../../src/lib/ablation/stats.ts";
 import { verdictOf, type VerdictInput } from "../../src/lib/ablation/verdict.ts";
 import { buildReport, parsePaperTable3, reportCsv } from "../../src/lib/ablation/report.ts";
 import { planCells } from "../../src/lib/ablation/plan.ts";
@@ -17,6 +17,17 @@ describe("seed statistics", () => {
     expect(tQuantile975(2)).toBe(4.303);
     expect(seedStat([0.5]).ci95).toBeNull();
     expect(seedStat([]).n).toBe(0);
+  });
+
+  it("cuts the interval to the quantity's range: accuracies in [0, 1], times ≥ 0", () => {
+    // mean 490.57, s = 258.29: mean ± 4.303·s/√3 = [−151.1, 1132.2] s before the cut
+    const t = seedStat([788.4, 328.0, 355.3], NON_NEGATIVE);
+    expect(t.ci95![0]).toBe(0);
+    expect(t.ci95![1]).toBeCloseTo(490.5667 + (4.303 * 258.2922) / Math.sqrt(3), 2);
+    const a = seedStat([0.02, 0.0, 0.3], FRACTION);
+    expect(a.ci95![0]).toBe(0);
+    expect(seedStat([0.97, 1.0, 0.5], FRACTION).ci95![1]).toBe(1);
+    expect(seedStat([788.4, 328.0, 355.3]).ci95![0]).toBeLessThan(0); // no range given: the plain interval
   });
 });
 

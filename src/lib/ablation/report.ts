@@ -6,7 +6,7 @@
  */
 import type { Plan } from "./plan.ts";
 import type { CellResult, MachineInfo } from "./result.ts";
-import { seedStat, type SeedStat } from "./stats.ts";
+import { FRACTION, NON_NEGATIVE, seedStat, type SeedStat } from "./stats.ts";
 import { verdictOf, type Verdict } from "./verdict.ts";
 
 export const REPORT_FORMAT = 1;
@@ -104,7 +104,7 @@ export function buildReport(
       const done = cells.map((c) => results.get(c.key)).filter((r): r is CellResult => r !== undefined);
       const paper = variant.paper === null ? null : (meta.paper.find((p) => p.factor === factor.name && p.variant === variant.paper) ?? null);
       const perStage = (stage: "embed" | "answer") =>
-        seedStat(done.flatMap((r) => (r.timing[stage] && r.timing[stage]!.seconds > 0 ? [r.timing[stage]!.steps / r.timing[stage]!.seconds] : [])));
+        seedStat(done.flatMap((r) => (r.timing[stage] && r.timing[stage]!.seconds > 0 ? [r.timing[stage]!.steps / r.timing[stage]!.seconds] : [])), NON_NEGATIVE);
       const first = done[0];
       return {
         id: variant.id,
@@ -114,10 +114,10 @@ export function buildReport(
         cells: cells.map((c) => c.id),
         seedsDone: done.length,
         seedsPlanned: cells.length,
-        overall: seedStat(done.map((r) => r.test.overall.accuracy)),
-        families: Object.fromEntries(meta.families.map((f) => [f, seedStat(done.flatMap((r) => (r.test.families[f] ? [r.test.families[f]!.accuracy] : [])))])),
-        trainSeconds: seedStat(done.map((r) => r.trainSeconds)),
-        tokensPerSecond: seedStat(done.map((r) => r.tokensPerSecond)),
+        overall: seedStat(done.map((r) => r.test.overall.accuracy), FRACTION),
+        families: Object.fromEntries(meta.families.map((f) => [f, seedStat(done.flatMap((r) => (r.test.families[f] ? [r.test.families[f]!.accuracy] : [])), FRACTION)])),
+        trainSeconds: seedStat(done.map((r) => r.trainSeconds), NON_NEGATIVE),
+        tokensPerSecond: seedStat(done.map((r) => r.tokensPerSecond), NON_NEGATIVE),
         embedBatchesPerSecond: perStage("embed"),
         answerBatchesPerSecond: perStage("answer"),
         parameters: first ? { embedder: first.parameters.mamba ?? 0, mlm: first.parameters.mlm ?? 0, total: first.parameters.total ?? 0 } : null,

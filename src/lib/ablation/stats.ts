@@ -1,7 +1,9 @@
 /**
  * Means over seeds with 95% intervals: mean ± t(0.975, n−1) · s / √n, Student's t because
  * a sweep has few seeds (3 by default, where t = 4.30). One seed has no interval (null):
- * the spread between seeds cannot be estimated from one.
+ * the spread between seeds cannot be estimated from one. The interval is cut to the range
+ * the quantity can take (an accuracy lies in [0, 1], a time or a rate is ≥ 0): with three
+ * noisy seeds, mean ± t·s/√n can otherwise reach below zero.
  */
 
 /** t(0.975, df) for df = 1 … 30; beyond, the normal 1.96 is within 2%. */
@@ -23,15 +25,19 @@ export interface SeedStat {
   values: number[];
 }
 
-export function seedStat(values: readonly number[]): SeedStat {
+export function seedStat(values: readonly number[], range: readonly [number, number] = [-Infinity, Infinity]): SeedStat {
   const n = values.length;
   if (n === 0) return { mean: Number.NaN, ci95: null, n: 0, values: [] };
   const mean = values.reduce((a, b) => a + b, 0) / n;
   if (n < 2) return { mean, ci95: null, n, values: [...values] };
   const sd = Math.sqrt(values.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
   const half = (tQuantile975(n - 1) * sd) / Math.sqrt(n);
-  return { mean, ci95: [mean - half, mean + half], n, values: [...values] };
+  return { mean, ci95: [Math.max(range[0], mean - half), Math.min(range[1], mean + half)], n, values: [...values] };
 }
+
+/** The range of an accuracy, and of a time or rate. */
+export const FRACTION: readonly [number, number] = [0, 1];
+export const NON_NEGATIVE: readonly [number, number] = [0, Infinity];
 
 /** Whether a's interval lies wholly above b's (false when either has none). */
 export function clearlyAbove(a: SeedStat, b: SeedStat): boolean {
