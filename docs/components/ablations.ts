@@ -38,11 +38,12 @@ export function ourFactorChart(factor: FactorReport, { width, families }: { widt
     marginLeft: 90,
     marginRight: 190,
     x: { domain: [0, 1], label: "test accuracy (mean over seeds, 95% interval)", tickFormat: (d: number) => `${Math.round(d * 100)}%`, grid: true },
-    fy: { domain: factor.variants.map((v) => v.label), label: null, padding: 0.15, tickFormat: (l: string) => (l.length > 30 ? `${l.slice(0, 29)}…` : l) },
+    fy: { domain: factor.variants.map((v) => v.label), label: null, padding: 0.15 },
     y: { domain: scopes, label: null },
     color: { domain: scopes, legend: true },
     marks: [
       Plot.frame({ strokeOpacity: 0.1 }),
+      Plot.axisFy({ anchor: "right", label: null, lineWidth: 15 }), // long variant names wrap within the right margin
       Plot.dot(seeds, { x: "x", y: "scope", fy: "variant", stroke: "scope", r: 2, strokeOpacity: 0.4 }),
       Plot.ruleY(bars, { x1: "lo", x2: "hi", y: "scope", fy: "variant", stroke: "scope", strokeWidth: 2, className: "interval" }),
       Plot.dot(points, { x: "mean", y: "scope", fy: "variant", fill: "scope", r: 4, className: "mean" }),
