@@ -119,3 +119,9 @@ export function sweepStatus(report: AblationReport): HTMLElement {
     report.command ? ` by “${report.command}”.` : ".",
   );
 }
+
+/** The sweep against the paper in two sentences (computed by the library: `summarizeVerdicts`). */
+export function sweepSummary(report: AblationReport): HTMLElement {
+  const s = report.summary;
+  return h("p", { class: "summary", id: "summary", "data-agree": s.pairs.agree, "data-disagree": s.pairs.disagree, "data-overlap": s.pairs.overlap }, h("b", {}, "In short: "), s.sentence);
+}

@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { planCells } from "../../src/lib/ablation/plan.ts";
-import { buildReport, parsePaperTable3, type AblationReport } from "../../src/lib/ablation/report.ts";
+import { buildReport, factorVerdict, parsePaperTable3, type AblationReport } from "../../src/lib/ablation/report.ts";
+import { summarizeVerdicts } from "../../src/lib/ablation/verdict.ts";
 import { FAMILIES } from "../../src/lib/data/sample.ts";
 
 const DATA = fileURLToPath(new URL("../../data/", import.meta.url));
@@ -17,7 +18,14 @@ try {
   const paper = parsePaperTable3(readFileSync(`${DATA}paper/ablations-table3.csv`, "utf8"));
   const file = `${DATA}ablations/${PRESET}.json`;
   let report: AblationReport;
-  if (existsSync(file)) report = JSON.parse(readFileSync(file, "utf8")) as AblationReport;
+  if (existsSync(file)) {
+    report = JSON.parse(readFileSync(file, "utf8")) as AblationReport;
+    if (!report.summary) {
+      // a report written before verdicts had `sameBest` and the report its summary: both from its numbers
+      for (const f of report.factors) f.verdict = factorVerdict(f);
+      report.summary = summarizeVerdicts(report.factors);
+    }
+  }
   else {
     process.stderr.write(`ablations: no ${file} yet; every factor is shown without results\n`);
     const none = { cpus: 0, cpuModel: "", memoryGiB: 0, platform: "", node: "", backend: "" };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FRACTION, NON_NEGATIVE, seedStat, tQuantile975 } from "../../src/lib/ablation/stats.ts";
-import { verdictOf, type VerdictInput } from "../../src/lib/ablation/verdict.ts";
+import { summarizeVerdicts, verdictOf, type VerdictInput } from "../../src/lib/ablation/verdict.ts";
 import { buildReport, parsePaperTable3, reportCsv } from "../../src/lib/ablation/report.ts";
 import { planCells } from "../../src/lib/ablation/plan.ts";
 import { readFileSync } from "node:fs";
@@ -82,5 +82,28 @@ describe("verdicts while the sweep runs", () => {
     const r = verdictOf([v("bert", 67, [0.2]), v("gpt", 67.2, [0.21]), v("mamba", 70, [])], { comparable: true });
     expect(r.outcome).toBe("inconclusive");
     expect(r.sentence).toMatch(/^The paper's best, mamba, has no result yet\. Ours, best first: gpt 21\.0% > bert 20\.0% \(1 of 3 variants not run yet\)\./);
+  });
+});
+
+describe("the sweep summary", () => {
+  it("counts factors whose best is the paper's, sums the pairs, and says when nothing is settled", () => {
+    const agrees = verdictOf([v("start", 79, [0.2, 0.21, 0.22]), v("even", 82, [0.4, 0.41, 0.42])], { comparable: true });
+    const overlap = verdictOf([v("a", 1, [0.2, 0.41, 0.3]), v("b", 2, [0.25, 0.35, 0.3])], { comparable: true }); // paper's best b; ours a (0.303 > 0.300)
+    const notComparable = verdictOf([v("small", null, [0.1, 0.2]), v("large", null, [0.3, 0.4])], { comparable: false });
+    expect([agrees.sameBest, notComparable.sameBest]).toEqual([true, null]);
+    const s = summarizeVerdicts([
+      { title: "placement", verdict: agrees },
+      { title: "count", verdict: overlap },
+      { title: "backbone", verdict: notComparable },
+    ]);
+    expect(s.comparable).toBe(2);
+    expect(s.sameBest).toEqual(["placement"]);
+    expect(s.otherBest).toEqual(["count"]);
+    expect(s.sentence).toMatch(/^In 1 of 2 factors comparable with the paper, our highest mean is the paper's best variant \(placement\); in 1 it is not \(count\)\./);
+    expect(s.pairs).toEqual({ agree: 1, disagree: 0, overlap: 1 });
+    expect(s.sentence).toContain("Of the 2 orderings the paper's table implies, 1 hold with intervals apart, 0 are reversed with intervals apart and 1 overlap.");
+    const unsettled = summarizeVerdicts([{ title: "count", verdict: overlap }]);
+    expect(unsettled.sentence).toMatch(/none of the paper's orderings is confirmed or refuted\.$/);
+    expect(summarizeVerdicts([{ title: "backbone", verdict: notComparable }]).sentence).toBe("No factor comparable with the paper has results yet.");
   });
 });

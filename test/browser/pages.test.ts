@@ -22,8 +22,8 @@ import { torSimilarity } from "../../src/lib/train/tor-similarity.ts";
 import { countMeteorParams, meteorPreset } from "../../src/lib/meteor/config.ts";
 import { formatCount } from "../../docs/components/cost.ts";
 import { FACTOR_NAMES } from "../../src/lib/ablation/factors.ts";
-import type { AblationReport } from "../../src/lib/ablation/report.ts";
-import { verdictOf } from "../../src/lib/ablation/verdict.ts";
+import { factorVerdict, type AblationReport } from "../../src/lib/ablation/report.ts";
+import { summarizeVerdicts } from "../../src/lib/ablation/verdict.ts";
 import { ARTIFACTS, ROOT, browserUnavailable, cellErrors, ensureBuilt, launchChromium, openPage, serveDist } from "./harness.ts";
 import { launchChromiumWithSoftwareGPU } from "./software-gpu.ts";
 
@@ -180,10 +180,7 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
           continue;
         }
         // the sentence is the library's, from the report's numbers
-        const again = verdictOf(
-          f.variants.map((v) => ({ id: v.id, label: v.label, paperScore: v.paperScore, ours: v.overall })),
-          { comparable: f.comparable, ...(f.note ? { note: f.note } : {}) },
-        );
+        const again = factorVerdict(f);
         expect(again.sentence).toBe(f.verdict.sentence);
         expect(await section.locator(".verdict").innerText()).toBe(f.verdict.sentence);
         expect(await section.getAttribute("data-outcome")).toBe(f.verdict.outcome);
@@ -194,6 +191,11 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
       }
       const status = page.locator("p.status");
       expect(Number(await status.getAttribute("data-total"))).toBe(report?.cellsTotal ?? 51);
+      // the summary is the library's, recomputed from the factors' verdicts
+      if (report) {
+        const verdicts = report.factors.map((f) => ({ title: f.title, verdict: factorVerdict(f) }));
+        expect(await page.locator("#summary").innerText()).toBe(`In short: ${summarizeVerdicts(verdicts).sentence}`);
+      }
     });
   }, 120_000);
 

@@ -164,6 +164,7 @@ async function writeReport(plan: Plan, cacheDir: string, outDir: string, meta: {
 function summary(report: AblationReport): string {
   const lines = [`${report.cellsDone}/${report.cellsTotal} cells done (${report.preset}, ${report.seeds} seeds)`];
   for (const f of report.factors) lines.push(`  ${f.name}: ${f.verdict.sentence}`);
+  lines.push(`  summary: ${report.summary.sentence}`);
   return lines.join("\n");
 }
 

@@ -7,7 +7,7 @@
 import type { Plan } from "./plan.ts";
 import type { CellResult, MachineInfo } from "./result.ts";
 import { FRACTION, NON_NEGATIVE, seedStat, type SeedStat } from "./stats.ts";
-import { verdictOf, type Verdict } from "./verdict.ts";
+import { summarizeVerdicts, verdictOf, type SweepSummary, type Verdict } from "./verdict.ts";
 
 export const REPORT_FORMAT = 1;
 
@@ -69,6 +69,8 @@ export interface AblationReport {
   commit: string;
   machine: MachineInfo;
   factors: FactorReport[];
+  /** The sweep against the paper, over all factors (`summarizeVerdicts`). */
+  summary: SweepSummary;
 }
 
 /** Parses data/paper/ablations-table3.csv (factor,variant,is_full_model,metrics…; "-" = not reported). */
@@ -85,6 +87,14 @@ export function parsePaperTable3(text: string): PaperRow[] {
       scores: Object.fromEntries(metrics.map((m, j) => [m, r[3 + j] === "-" ? null : Number(r[3 + j])])),
     };
   });
+}
+
+/** A factor's verdict from its variants' overall accuracy (`verdictOf`). */
+export function factorVerdict(f: Pick<FactorReport, "comparable" | "note" | "variants">): Verdict {
+  return verdictOf(
+    f.variants.map((v) => ({ id: v.id, label: v.label, paperScore: v.paperScore, ours: v.overall })),
+    { comparable: f.comparable, ...(f.note ? { note: f.note } : {}) },
+  );
 }
 
 const paperMean = (row: PaperRow | null): number | null => {
@@ -124,11 +134,8 @@ export function buildReport(
         backends: [...new Set(done.map((r) => r.machine.backend))],
       };
     });
-    const verdict = verdictOf(
-      variants.map((v) => ({ id: v.id, label: v.label, paperScore: v.paperScore, ours: v.overall })),
-      { comparable: factor.comparable, ...(factor.note ? { note: factor.note } : {}) },
-    );
-    return { name: factor.name, title: factor.title, comparable: factor.comparable, ...(factor.note ? { note: factor.note } : {}), variants, verdict };
+    const base = { name: factor.name, title: factor.title, comparable: factor.comparable, ...(factor.note ? { note: factor.note } : {}), variants };
+    return { ...base, verdict: factorVerdict(base) };
   });
   const finished = plan.cells.map((c) => results.get(c.key)).filter((r): r is CellResult => r !== undefined);
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
@@ -148,6 +155,7 @@ export function buildReport(
     commit: meta.commit,
     machine: meta.machine,
     factors,
+    summary: summarizeVerdicts(factors),
   };
 }
 
