@@ -14,7 +14,7 @@
  *   dB_t = Σ_c g_t·Δ_t·u_t          dC_t = Σ_c gy·h_t                     dh0 = e_0 ⊙ g_0
  *   dDeltaBias = Σ_{i,t} ddelta
  */
-import { prelude, preludeInputs, type GlslScan, type GlslSpec } from "./program.ts";
+import { PAIR_COORDS, prelude, preludeInputs, type GlslScan, type GlslSpec } from "./program.ts";
 
 /** h_{t−1} at (i, t, c, j): the previous state, or h0 (0 when absent) at t = 0. */
 function prevState(hasH0: boolean): string {
@@ -51,12 +51,7 @@ export function gradPairsProgram(s: GlslScan, hasDLast: boolean): GlslSpec {
     outputShape: [2 * s.b, s.l, s.d, s.n],
     code: `${prelude(s, reads)}
 void main() {
-  ivec4 co = getOutputCoords();
-  int part = co.x / NB;
-  int i = co.x - part * NB;
-  int t = co.y;
-  int c = co.z;
-  int j = co.w;
+  ${PAIR_COORDS}
   if (part == 0) {
     float e = 1.0;
     if (t + 1 < rowLen(i)) e = exp(deltaOf(rawDelta(i, t + 1, c)) * getA(c, j));

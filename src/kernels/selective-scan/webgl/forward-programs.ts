@@ -14,7 +14,7 @@
  * channel: the price of running on fragment shaders. The pair layout puts e in rows
  * [0, b) and x in rows [b, 2b) of the first axis. Letters as in `../declaration.ts`.
  */
-import { prelude, preludeInputs, type GlslScan, type GlslSpec } from "./program.ts";
+import { PAIR_COORDS, prelude, preludeInputs, type GlslScan, type GlslSpec } from "./program.ts";
 
 export function pairsProgram(s: GlslScan, hasH0: boolean): GlslSpec {
   const reads = { delta: true, lengths: true };
@@ -23,12 +23,7 @@ export function pairsProgram(s: GlslScan, hasH0: boolean): GlslSpec {
     outputShape: [2 * s.b, s.l, s.d, s.n],
     code: `${prelude(s, reads)}
 void main() {
-  ivec4 co = getOutputCoords();
-  int part = co.x / NB;
-  int i = co.x - part * NB;
-  int t = co.y;
-  int c = co.z;
-  int j = co.w;
+  ${PAIR_COORDS}
   float e = 1.0;
   float x = 0.0;
   if (t < rowLen(i)) {
@@ -50,12 +45,7 @@ export function passProgram(s: GlslScan, hop: number, reverse: boolean): GlslSpe
     uniforms: { hop },
     code: `${prelude(s, { delta: false, lengths: false })}
 void main() {
-  ivec4 co = getOutputCoords();
-  int part = co.x / NB;
-  int i = co.x - part * NB;
-  int t = co.y;
-  int c = co.z;
-  int j = co.w;
+  ${PAIR_COORDS}
   float e = getPairs(i, t, c, j);
   float x = getPairs(NB + i, t, c, j);
   int o = t ${reverse ? "+" : "-"} hop;

@@ -79,3 +79,14 @@ float deltaOf(float raw) { return ${s.deltaSoftplus ? "softplusOf(raw)" : "raw"}
 export function preludeInputs(s: GlslScan, reads: { delta: boolean; lengths: boolean }): string[] {
   return [...(reads.delta ? ["delta", ...(s.hasBias ? ["bias"] : [])] : []), ...(reads.lengths && s.hasLengths ? ["lengths"] : [])];
 }
+
+/**
+ * GLSL opening of the programs over pairs [2b, l, d, n] (e in rows [0, b), x in [b, 2b)):
+ * the element's part (0: e, 1: x), row i, step t, channel c and state j.
+ */
+export const PAIR_COORDS = `ivec4 co = getOutputCoords();
+  int part = co.x / NB;
+  int i = co.x - part * NB;
+  int t = co.y;
+  int c = co.z;
+  int j = co.w;`;
