@@ -38,15 +38,17 @@ export async function evaluate(
   const correct: boolean[] = [];
   let lossSum = 0;
   const params = structureParams(vars);
+  /** The "rationale" system's own rationales, greedy, one sample at a time. */
+  const writeRationales = async (chunk: readonly BatchItem[]): Promise<number[][]> => {
+    const out: number[][] = [];
+    for (const it of chunk) out.push((await generate(params, cfg, tokenizer, it, { system: "rationale", maxTokens: opts.maxRationaleTokens ?? 160 })).ids);
+    return out;
+  };
   for (let i = 0; i < items.length; i += opts.batchSize) {
     const chunk = items.slice(i, i + opts.batchSize);
-    const written: number[][] = [];
-    if (opts.system === "rationale") {
-      for (const it of chunk) written.push((await generate(params, cfg, tokenizer, it, { system: "rationale", maxTokens: opts.maxRationaleTokens ?? 160 })).ids);
-    }
     const batch =
       opts.system === "rationale"
-        ? buildAnswerAfterRationaleBatch(chunk, tokenizer, written, { numPatches: cfg.vision.numPatches })
+        ? buildAnswerAfterRationaleBatch(chunk, tokenizer, await writeRationales(chunk), { numPatches: cfg.vision.numPatches })
         : buildBatch(chunk, tokenizer, { system: opts.system, stage: "answer", numTor: cfg.numTor, numPatches: cfg.vision.numPatches });
     const logits = meteorLogits(params, cfg, batch);
     correct.push(...(await greedyExactMatch(logits, batch.mlm.targets!)));

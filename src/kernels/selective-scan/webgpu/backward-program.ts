@@ -38,10 +38,10 @@ export interface BackwardFlags {
 /** Bytes of workgroup memory tfjs asks for (WebGPU's default limit). */
 const WORKGROUP_BYTES = 16384;
 
-/** Channels per workgroup: up to 64, as many as 2n floats each fit in workgroup memory. */
 /** The largest dState the WGSL kernels take (the backward keeps 2·n floats per channel in workgroup memory). */
 export const WEBGPU_MAX_DSTATE = 256;
 
+/** Channels per workgroup: up to 64, as many as 2n floats each fit in workgroup memory. */
 export function channelsPerWorkgroup(n: number): number {
   let wg = 64;
   while (wg > 1 && 2 * n * wg * 4 > WORKGROUP_BYTES) wg /= 2;
