@@ -4,7 +4,7 @@
  * the checkpoint as one JSON bundle of base64 files (`serializeCheckpoint`). The page drives
  * `await trainer.step()` and yields to the browser between steps.
  */
-import { fitWidth } from "./dom.js";
+import { fitWidth, h } from "./dom.js";
 import * as Plot from "@observablehq/plot";
 import type * as MeteorBrowser from "./meteor-browser.ts";
 import { imagePixels } from "./ask.js"; // `.js`: Framework follows only .js local imports
@@ -157,16 +157,10 @@ export interface ValidationPoint {
   n: number;
 }
 
-/** The trainer's validations with global steps (stage offsets from its step counts). */
+/** The trainer's validations with global steps. */
 export function validationPoints(trainer: MeteorBrowser.Trainer): ValidationPoint[] {
-  const offset = new Map<string, number>();
-  let total = 0;
-  for (const s of trainer.stages) {
-    offset.set(s, total);
-    total += trainer.options.steps[s];
-  }
   return trainer.state.validation.map((v) => ({
-    global: (offset.get(v.stage) ?? 0) + v.step,
+    global: trainer.stageStart(v.stage) + v.step,
     stage: v.stage,
     loss: v.loss,
     ...(v.accuracy !== undefined ? { accuracy: 100 * v.accuracy } : {}),
@@ -202,10 +196,5 @@ export function liveValidationChart(points: readonly ValidationPoint[], { width,
       ...(answered.length ? [] : [Plot.text(["scored in the answer stage"], { frameAnchor: "middle", fill: "currentColor", fillOpacity: 0.6 })]),
     ],
   });
-  const wrap = document.createElement("div");
-  wrap.style.display = "flex";
-  wrap.style.flexWrap = "wrap";
-  wrap.style.gap = "20px";
-  wrap.append(loss, accuracy);
-  return wrap;
+  return h("div", { style: "display:flex;flex-wrap:wrap;gap:20px" }, loss, accuracy);
 }

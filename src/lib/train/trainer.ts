@@ -113,7 +113,16 @@ export class Trainer {
   }
 
   get globalStep(): number {
-    return this.stages.slice(0, this.state.stageIndex).reduce((n, s) => n + this.options.steps[s], 0) + this.state.stageStep;
+    return this.#stepsBefore(this.state.stageIndex) + this.state.stageStep;
+  }
+
+  /** Steps of the stages before `stage` (its steps count on from there in `globalStep`). */
+  stageStart(stage: Stage): number {
+    return this.#stepsBefore(this.stages.indexOf(stage));
+  }
+
+  #stepsBefore(stageIndex: number): number {
+    return this.stages.slice(0, stageIndex).reduce((n, s) => n + this.options.steps[s], 0);
   }
 
   placeTorFn(): (r: string) => string | null {
