@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import * as tf from "../../src/lib/tf.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../src/lib/io/meteor-checkpoint.ts";
 import { initMeteorVariables } from "../../src/lib/meteor/params.ts";
-import { microConfig, microData } from "../meteor/fixtures.ts";
+import { microConfig, microConfigInput, microData } from "../meteor/fixtures.ts";
 import { useSoftwareWebGPU } from "./dawn.ts";
 import { toPayload, trainTrajectory, trajectoryDifferences, trajectorySummary } from "./train-checks.ts";
 
@@ -62,11 +62,10 @@ describe.skipIf(unavailable !== null)("Meteor training on WebGPU (Dawn, SwiftSha
     expect(() => probe.dataSync()).toThrow(/OffscreenCanvas/);
     probe.dispose();
     try {
-      const { vocabSize, numTor, vision, mamba, mlm } = cfg;
       await saveCheckpoint(
         dir,
         {
-          config: { vocabSize, numTor, vision: { imageSize: vision.imageSize, patchSize: vision.patchSize, dModel: vision.dModel, nLayer: vision.nLayer, nHead: vision.nHead, mlpDim: vision.mlpDim }, mamba: { dModel: mamba.dModel, nLayer: mamba.nLayer, dState: mamba.dState }, mlm: { dModel: mlm.dModel, nLayer: mlm.nLayer, nHead: mlm.nHead, nKvHead: mlm.nKvHead, ffnDim: mlm.ffnDim } },
+          config: microConfigInput(tokenizer.vocabSize, 4),
           params: vars,
           tokenizer: tokenizer.toJSON(),
           optimizer: { step: 1, m, v },

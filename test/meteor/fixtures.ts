@@ -6,7 +6,7 @@ import type { BatchItem } from "../../src/lib/meteor/batch.ts";
 import { TEMPLATE_TEXTS } from "../../src/lib/meteor/prompts.ts";
 import { IMAGE_SIZE } from "./micro-config.ts";
 
-export { IMAGE_SIZE, microConfig } from "./micro-config.ts";
+export { IMAGE_SIZE, microConfig, microConfigInput } from "./micro-config.ts";
 
 export async function microData(n: number, split: "train" | "validation" | "test" = "train"): Promise<{ items: BatchItem[]; tokenizer: Tokenizer }> {
   const samples = generateDataset({ n, seed: 3, split });

@@ -4,7 +4,7 @@ import { initBackend } from "../../src/lib/backend.ts";
 import { deserializeCheckpoint, serializeCheckpoint } from "../../src/lib/io/meteor-checkpoint-format.ts";
 import { initMeteorVariables } from "../../src/lib/meteor/params.ts";
 import { DEFAULT_TRAIN_OPTIONS, Trainer, type TrainerState, type TrainOptions } from "../../src/lib/train/trainer.ts";
-import { microConfig, microData } from "./fixtures.ts";
+import { microConfig, microConfigInput, microData } from "./fixtures.ts";
 
 describe("resuming a run", () => {
   it("N straight steps and N/2 + checkpoint round trip + N/2 give bitwise the same weights and losses (cpu)", async () => {
@@ -30,15 +30,8 @@ describe("resuming a run", () => {
     const first = new Trainer(cfg, firstVars, tokenizer, data, options);
     for (let i = 0; i < 2; i++) await first.step(); // stops inside the embed stage, with optimizer moments
     expect(first.optimizer.state.step).toBe(1);
-    const { vision, mamba, mlm } = cfg;
     const files = serializeCheckpoint({
-      config: {
-        vocabSize: cfg.vocabSize,
-        numTor: cfg.numTor,
-        vision: { imageSize: vision.imageSize, patchSize: vision.patchSize, dModel: vision.dModel, nLayer: vision.nLayer, nHead: vision.nHead, mlpDim: vision.mlpDim },
-        mamba: { dModel: mamba.dModel, nLayer: mamba.nLayer, dState: mamba.dState },
-        mlm: { dModel: mlm.dModel, nLayer: mlm.nLayer, nHead: mlm.nHead, nKvHead: mlm.nKvHead, ffnDim: mlm.ffnDim },
-      },
+      config: microConfigInput(tokenizer.vocabSize),
       params: firstVars,
       tokenizer: tokenizer.toJSON(),
       optimizer: first.optimizer.state,
