@@ -60,7 +60,7 @@ function stageSteps(total: number): Record<Stage, number> {
   const sum = w.pretrain + w.embed + w.answer;
   const pretrain = Math.round((total * w.pretrain) / sum);
   const embed = Math.round((total * w.embed) / sum);
-  return { pretrain, embed, answer: total - pretrain - embed };
+  return { perceive: 0, pretrain, embed, answer: total - pretrain - embed };
 }
 
 export async function runSoakBench(opts: SoakBenchOptions): Promise<SoakBenchResult> {
@@ -76,7 +76,7 @@ export async function runSoakBench(opts: SoakBenchOptions): Promise<SoakBenchRes
 
   const vars = initMeteorVariables(cfg, run.seed);
   const trainer = new Trainer(cfg, vars, tokenizer, { train, validation: [] }, run.train);
-  opts.log(`soak: ${trainer.stages.map((s) => `${s} ${run.train.steps[s]}`).join(", ")} steps, batch ${run.train.batchSize}, sampling every ${every}`);
+  opts.log(`soak: ${trainer.stages.map((s) => `${s} ${trainer.stageSteps(s)}`).join(", ")} steps, batch ${run.train.batchSize}, sampling every ${every}`);
 
   const rows: SoakRow[] = [];
   const sample = (stage: SoakRow["stage"], step: number) => {

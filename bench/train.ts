@@ -44,6 +44,7 @@ import { TEMPLATE_TEXTS } from "../src/lib/meteor/prompts.ts";
 import { resolveRunConfig } from "../src/lib/train/run-config.ts";
 import { batchLoss } from "../src/lib/train/step.ts";
 import { Trainer } from "../src/lib/train/trainer.ts";
+import type { Stage } from "../src/lib/train/stages.ts";
 import type { BenchOptions } from "./main.ts";
 
 const PEER = fileURLToPath(new URL("./peers/meteor_torch.py", import.meta.url));
@@ -165,7 +166,7 @@ interface Measured {
 async function measureOurs(trainer: Trainer, warmup: number, steps: number, log: (line: string) => void): Promise<Measured> {
   const out: Measured = { warmup: [], steps: [], stepMs: [] };
   for (let i = 0; i < warmup + steps; i++) {
-    const shape = stepShape(trainer.batchAt(trainer.stage, trainer.state.stageStep));
+    const shape = stepShape(trainer.batchAt(trainer.stage as Exclude<Stage, "perceive">, trainer.state.stageStep));
     const t0 = performance.now();
     const r = await trainer.step();
     const ms = performance.now() - t0;
@@ -305,7 +306,7 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<TrainBench
     const { run, cfg, tokenizer, train } = await presetData(preset, Math.max(64, batchSize * (warmup + steps)), opts.log);
     for (const stage of stages) {
       const n = warmup + steps;
-      const options = { ...run.train, steps: { pretrain: 0, embed: stage === "embed" ? n : 0, answer: stage === "answer" ? n : 0 } };
+      const options = { ...run.train, steps: { perceive: 0, pretrain: 0, embed: stage === "embed" ? n : 0, answer: stage === "answer" ? n : 0 } };
       const vars = initMeteorVariables(cfg, run.seed);
       const trainer = new Trainer(cfg, vars, tokenizer, { train, validation: [] }, options);
       let m: Measured;

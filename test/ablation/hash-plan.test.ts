@@ -57,15 +57,18 @@ describe("config hashing", () => {
 describe("the plan", () => {
   const plan = planCells({ preset: "tiny", seeds: 2, base: MICRO_BASE });
 
-  it("has one cell per distinct run, the full model shared by all six factors, seed-major", () => {
-    // 17 distinct runs per seed: the full model once, "Mamba only" = share 0% once.
-    expect(plan.cells.length).toBe(34);
-    expect(plan.cells.map((c) => c.seed)).toEqual([...Array(17).fill(0), ...Array(17).fill(1)]);
-    const full = plan.cells.filter((c) => c.labels.length === 6);
+  it("has one cell per distinct run, the full model shared by all seven factors, seed-major", () => {
+    // 18 distinct runs per seed: the full model once, "Mamba only" = share 0% once, MLM alone
+    // (Mamba × rationale "neither") = baselines "mlm" once, and the oracle.
+    expect(plan.cells.length).toBe(36);
+    expect(plan.cells.map((c) => c.seed)).toEqual([...Array(18).fill(0), ...Array(18).fill(1)]);
+    const full = plan.cells.filter((c) => c.labels.length === 7);
     expect(full.map((c) => c.seed)).toEqual([0, 1]);
     expect(full[0]!.labels.map((l) => l.factor).sort()).toEqual([...FACTOR_NAMES].sort());
     const mambaOnly = plan.cells.find((c) => c.labels.some((l) => l.factor === "mamba_x_rationale" && l.variant === "mamba"))!;
     expect(mambaOnly.labels).toContainEqual({ factor: "step1_rationale_share", variant: "0" });
+    const mlm = plan.cells.find((c) => c.labels.some((l) => l.factor === "baselines" && l.variant === "mlm"))!;
+    expect(mlm.labels).toContainEqual({ factor: "mamba_x_rationale", variant: "neither" });
     expect(new Set(plan.cells.map((c) => c.id)).size).toBe(plan.cells.length);
     expect(resolveRunConfig(full[0]!.run).train.rationaleShare).toBe(0.9);
   });

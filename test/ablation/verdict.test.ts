@@ -65,8 +65,8 @@ describe("the report", () => {
   it("lists every factor and variant with the paper's row, and no results for an empty cache", () => {
     const paper = parsePaperTable3(readFileSync(join(import.meta.dirname, "../../data/paper/ablations-table3.csv"), "utf8"));
     const report = buildReport(planCells({ preset: "tiny" }), new Map(), { command: "x", commit: "y", machine: TEST_MACHINE, families: ["chart"], paper });
-    expect(report.cellsTotal).toBe(51);
-    expect(report.factors.map((f) => f.verdict.outcome)).toEqual(Array(6).fill("no-results"));
+    expect(report.cellsTotal).toBe(54);
+    expect(report.factors.map((f) => f.verdict.outcome)).toEqual(Array(7).fill("no-results"));
     const even = report.factors.find((f) => f.name === "tor_position")!.variants.find((x) => x.id === "even")!;
     expect(even.paper?.scores).toEqual({ MME: null, MMB: 82.9, MM_Vet: 57.3 });
     expect(even.paperScore).toBeCloseTo(70.1, 10);

@@ -33,6 +33,7 @@ function mathVision(s: Sample): string {
     "column-max-sum": () => Math.max(d[0]!, d[2]!) + Math.max(d[1]!, d[3]!),
     evaluate: () => expr,
     "evaluate-then-add": () => expr + nums(q)[0]!,
+    "read-digit": () => d[["first", "second", "third"].findIndex((w) => q.includes(w))]!,
   };
   return String(table[s.template]!());
 }
@@ -49,6 +50,7 @@ function chart(s: Sample): string {
     if (s.template === "max-plus-min") return String(hi + lo);
     if (s.template === "count-taller") return String(vals.filter((x) => x > v(c)).length);
     if (s.template === "second-tallest") return [...bars].sort((a, b) => b.value - a.value)[1]!.colour;
+    if (s.template === "read-bar") return String(v(c));
   }
   if (s.image!.kind === "line-chart") {
     const vs = (s.image as LineChartImage).values;
@@ -99,6 +101,8 @@ function scene(s: Sample): string {
     }
     case "neither-count":
       return String(objs.filter((o) => o.colour !== cs[0] && o.shape !== ss[0]).length);
+    case "count-colour":
+      return String(objs.filter((o) => o.colour === cs[0]).length);
   }
   throw new Error(`no solver for ${s.template}`);
 }
@@ -136,11 +140,24 @@ describe("answers agree with independent solvers", () => {
     ...generateDataset({ n: 2000, seed: 21 }),
     ...generateDataset({ n: 400, seed: 22, split: "validation" }),
     ...generateDataset({ n: 400, seed: 23, split: "test" }),
+    ...generateDataset({ n: 800, seed: 24, tiers: ["perception"] }),
   ];
   it.each(Object.keys(SOLVERS) as (keyof typeof SOLVERS)[])("%s", (family) => {
     const mine = ds.filter((s) => s.family === family);
     expect(mine.length).toBeGreaterThan(500);
     for (const s of mine) expect(SOLVERS[family](s), `${s.id}: ${s.question}`).toBe(s.answer);
+  });
+
+  it("the perception tier asks only its own templates, tagged as such; the default draws only reasoning", () => {
+    const perception = ds.filter((s) => s.tier === "perception");
+    expect(new Set(perception.map((s) => s.template))).toEqual(new Set(["read-digit", "read-bar", "count-colour"]));
+    // math-text has no perception tier: asked for one, it draws its reasoning templates, tagged so
+    expect(ds.filter((s) => s.family === "math-text").every((s) => s.tier === "reasoning")).toBe(true);
+    expect(ds.slice(0, 2800).every((s) => s.tier === "reasoning")).toBe(true);
+    const both = generateDataset({ n: 1200, seed: 25, tiers: ["reasoning", "perception"] });
+    const share = both.filter((s) => s.tier === "perception" && s.family === "chart").length / both.filter((s) => s.family === "chart").length;
+    expect(share).toBeGreaterThan(0.03); // one perception template among eleven chart templates: 1/11
+    expect(share).toBeLessThan(0.16);
   });
 
   it("a wrong spec gives a wrong answer (the solvers read the spec)", () => {

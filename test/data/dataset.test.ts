@@ -10,11 +10,11 @@ describe("data config", () => {
   it("fills defaults once, freezes, and leaves the input alone", () => {
     const input = { n: 5 };
     const cfg = resolveDataConfig(input);
-    expect(cfg).toEqual({ families: [...FAMILIES], n: 5, seed: 0, split: "train", imageSize: 32 });
+    expect(cfg).toEqual({ families: [...FAMILIES], n: 5, seed: 0, split: "train", imageSize: 32, tiers: ["reasoning"] });
     expect(Object.isFrozen(cfg)).toBe(true);
     expect(Object.isFrozen(cfg.families)).toBe(true);
     expect(input).toEqual({ n: 5 });
-    expect(resolveDataConfig({ n: 1, families: ["chart"], imageSize: 64, split: "test", seed: 9 })).toEqual({ families: ["chart"], n: 1, seed: 9, split: "test", imageSize: 64 });
+    expect(resolveDataConfig({ n: 1, families: ["chart"], imageSize: 64, split: "test", seed: 9 })).toEqual({ families: ["chart"], n: 1, seed: 9, split: "test", imageSize: 64, tiers: ["reasoning"] });
   });
 
   it("rejects bad fields with a message naming them", () => {

@@ -7,7 +7,11 @@ import { initBackend, type BackendChoice } from "../../lib/backend.ts";
 import { placeTor } from "../../lib/data/insert-tor.ts";
 import { familyInfo } from "../../lib/data/dataset.ts";
 import type { Family } from "../../lib/data/sample.ts";
-import { evaluate, wilson95 } from "../../lib/train/evaluate.ts";
+import { evaluate } from "../../lib/train/evaluate.ts";
+import { IMAGE_MODES, withImages, type ImageMode } from "../../lib/train/image-ablation.ts";
+import { imageFeatureSpread, type ImageFeatureSpread } from "../../lib/train/image-spread.ts";
+import { scoreOf, scoresBy, type Score } from "../../lib/train/score.ts";
+import { fitTemplatePrior, priorCorrect } from "../../lib/train/template-prior.ts";
 import { torSimilarity } from "../../lib/train/tor-similarity.ts";
 import * as tf from "../../lib/tf.ts";
 import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
@@ -15,19 +19,29 @@ import type { Command } from "../main.ts";
 import { renderItems, runSamples } from "../datasets.ts";
 import { loadRun } from "../load-run.ts";
 
-const HELP = `meteor eval --checkpoint DIR [--json] [--n N] [--similarity-n N] [--backend NAME]
+const HELP = `meteor eval --checkpoint DIR [--json] [--n N] [--images real|blank|shuffled] [--similarity-n N] [--backend NAME]
 
 Scores the checkpoint's system on the test split of its run (same data seed):
-exact-match accuracy per family and overall with 95% Wilson intervals; for Meteor, the
-cosine similarity of <tor> features with vs without the rationale (paper Fig. 4).
+exact-match accuracy per family, per tier and overall with 95% Wilson intervals, beside
+the template prior (each question template's most frequent training answer); the spread
+of the image features across images; for Meteor, the cosine similarity of <tor> features
+with vs without the rationale (paper Fig. 4).
   --n N              test samples (default: the run's testSize)
+  --images MODE      real (default); blank: every image white; shuffled: each question
+                     gets another sample's image (does the model read its images?)
   --similarity-n N   samples in the similarity matrix (default 32)`;
 
 export interface EvalReport {
   system: string;
   checkpoint: string;
-  overall: { accuracy: number; ci95: [number, number]; n: number };
-  families: Record<string, { accuracy: number; ci95: [number, number]; n: number }>;
+  images: ImageMode;
+  overall: Score;
+  families: Record<string, Score>;
+  tiers: Record<string, Score>;
+  /** The template prior on the same questions (fitted on the run's training samples). */
+  prior: { overall: Score; families: Record<string, Score>; tiers: Record<string, Score> };
+  /** Spread of the (real) images' features: 0 = every image gives the same features. */
+  imageFeatureSpread: ImageFeatureSpread | null;
   torSimilarity?: { diagonal: number; offDiagonal: number; matrix: number[][] };
 }
 
@@ -36,11 +50,13 @@ export const evalCommand: Command = {
   async run(argv) {
     const args = parseCommandArgs(
       argv,
-      { checkpoint: { type: "string" }, json: { type: "boolean" }, n: { type: "string" }, "similarity-n": { type: "string" }, ...BACKEND_OPTION },
+      { checkpoint: { type: "string" }, json: { type: "boolean" }, n: { type: "string" }, images: { type: "string" }, "similarity-n": { type: "string" }, ...BACKEND_OPTION },
       HELP,
     );
     if (!args) return;
     if (typeof args.values.checkpoint !== "string") throw new UsageError(`--checkpoint is required\n\n${HELP}`);
+    const images = (args.values.images ?? "real") as ImageMode;
+    if (!IMAGE_MODES.includes(images)) throw new UsageError(`--images must be ${IMAGE_MODES.join(", ")}, got "${String(args.values.images)}"`);
     await initBackend({ backend: args.values.backend as BackendChoice | undefined, log: (l) => console.error(l) });
     const loaded = await loadRun(args.values.checkpoint);
     const { cfg, run, tokenizer, weights } = loaded;
@@ -48,18 +64,18 @@ export const evalCommand: Command = {
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--n must be a positive integer`);
     const samples = runSamples({ ...run, testSize: n }, "test");
     const items = await renderItems(samples, cfg.vision.imageSize, "render test");
-    const result = await evaluate(cfg, weights, tokenizer, items, { system: run.system, batchSize: run.train.batchSize });
-    const score = (idx: number[]) => {
-      const k = idx.filter((i) => result.correct[i]).length;
-      return { accuracy: idx.length ? k / idx.length : Number.NaN, ci95: wilson95(k, idx.length), n: idx.length };
-    };
-    const families: EvalReport["families"] = {};
-    for (const f of run.families) families[f] = score(samples.flatMap((s, i) => (s.family === f ? [i] : [])));
+    const result = await evaluate(cfg, weights, tokenizer, withImages(items, images, run.dataSeed), { system: run.system, batchSize: run.train.batchSize });
+    const prior = priorCorrect(fitTemplatePrior(runSamples(run, "train")), samples);
+    const all = samples.map((_, i) => i);
     const report: EvalReport = {
       system: run.system,
       checkpoint: loaded.dir,
-      overall: score(items.map((_, i) => i)),
-      families,
+      images,
+      overall: scoreOf(result.correct, all),
+      families: scoresBy(result.correct, samples, (s) => s.family),
+      tiers: scoresBy(result.correct, samples, (s) => s.tier),
+      prior: { overall: scoreOf(prior, all), families: scoresBy(prior, samples, (s) => s.family), tiers: scoresBy(prior, samples, (s) => s.tier) },
+      imageFeatureSpread: await imageFeatureSpread(cfg, weights, items),
     };
     if (run.system === "meteor") {
       const simN = args.values["similarity-n"] ? Number(args.values["similarity-n"]) : 32;
@@ -76,11 +92,15 @@ export const evalCommand: Command = {
       return;
     }
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-    const line = (name: string, s: { accuracy: number; ci95: [number, number]; n: number }) =>
-      `${name.padEnd(12)} ${pct(s.accuracy).padStart(7)}  [${pct(s.ci95[0])}, ${pct(s.ci95[1])}]  n=${s.n}`;
-    console.log(`system: ${report.system}  (${report.checkpoint})`);
-    for (const [f, s] of Object.entries(families)) console.log(`${line(f, s)}  (uniform chance ${pct(familyInfo(f as Family).chance)})`);
-    console.log(line("overall", report.overall));
+    const line = (name: string, s: Score, p: Score | undefined) =>
+      `${name.padEnd(12)} ${pct(s.accuracy).padStart(7)}  [${pct(s.ci95[0])}, ${pct(s.ci95[1])}]  n=${s.n}  template prior ${p ? pct(p.accuracy) : "–"}`;
+    console.log(`system: ${report.system}  (${report.checkpoint}), images: ${images}`);
+    for (const [f, s] of Object.entries(report.families)) console.log(`${line(f, s, report.prior.families[f])}  (uniform chance ${pct(familyInfo(f as Family).chance)})`);
+    for (const [t, s] of Object.entries(report.tiers)) console.log(line(t, s, report.prior.tiers[t]));
+    console.log(line("overall", report.overall, report.prior.overall));
+    if (report.imageFeatureSpread) {
+      console.log(`image feature spread over ${report.imageFeatureSpread.n} images: vision ${report.imageFeatureSpread.vision.toFixed(3)}, MLM projector ${report.imageFeatureSpread.mlmProjector.toFixed(3)}`);
+    }
     if (report.torSimilarity) {
       console.log(`<tor> similarity with vs without rationale: diagonal ${report.torSimilarity.diagonal.toFixed(3)}, off-diagonal ${report.torSimilarity.offDiagonal.toFixed(3)}`);
     }

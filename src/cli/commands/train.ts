@@ -20,6 +20,8 @@ import type { Stage } from "../../lib/train/stages.ts";
 import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
 import type { Command } from "../main.ts";
 import { renderItems, runSamples } from "../datasets.ts";
+import { trainStream } from "../../lib/train/run-data.ts";
+import { assignBase, loadBaseCheckpoint, type BaseCheckpoint } from "../../lib/train/base-checkpoint.ts";
 import { ProgressBar } from "../progress.ts";
 
 const HELP = `meteor train --out DIR [options]
@@ -37,9 +39,15 @@ InternLM2), embed (Meteor step 1), answer (Meteor step 2).
   --rationale-share X          share of step-1 samples embedding their rationale, 0…1 (default 1)
   --config FILE.json           run config (fields of RunConfigInput); flags override it
   --seed N                     initialisation and data order (default 0)
-  --steps-pretrain N --steps-embed N --steps-answer N
+  --steps-perceive N --steps-pretrain N --steps-embed N --steps-answer N
   --batch N  --lr X  --num-tor N  --placement even|start|end|random
-  --train-size N               training samples (default: the preset's)
+  --train-size N               training samples (default: the preset's; with a stream, the
+                               samples the tokenizer and the template prior are fitted on)
+  --train-data fixed|stream    epochs over the training samples, or fresh generated samples
+                               every step (default: the preset's)
+  --base DIR|none              start from this pretrained base checkpoint (vision encoder,
+                               MLM vision projector, MLM, tokenizer) instead of a pretrain
+                               stage (default: the preset's; study: data/checkpoints/study-base)
   --train-vision               keep training the vision encoder after pretraining
   --checkpoint-every N         steps between checkpoints (default 50)
   --resume                     continue from DIR's latest checkpoint
@@ -53,6 +61,7 @@ const OPTIONS = {
   "rationale-share": { type: "string" },
   config: { type: "string" },
   seed: { type: "string" },
+  "steps-perceive": { type: "string" },
   "steps-pretrain": { type: "string" },
   "steps-embed": { type: "string" },
   "steps-answer": { type: "string" },
@@ -61,6 +70,8 @@ const OPTIONS = {
   "num-tor": { type: "string" },
   placement: { type: "string" },
   "train-size": { type: "string" },
+  "train-data": { type: "string" },
+  base: { type: "string" },
   "train-vision": { type: "boolean" },
   "checkpoint-every": { type: "string" },
   resume: { type: "boolean" },
@@ -84,7 +95,7 @@ async function runInputFromArgs(values: Record<string, string | boolean | undefi
     }
   }
   const steps: Partial<Record<Stage, number>> = { ...base.steps };
-  for (const s of ["pretrain", "embed", "answer"] as const) {
+  for (const s of ["perceive", "pretrain", "embed", "answer"] as const) {
     const n = num(`steps-${s}`, values[`steps-${s}`]);
     if (n !== undefined) steps[s] = n;
   }
@@ -101,6 +112,8 @@ async function runInputFromArgs(values: Record<string, string | boolean | undefi
     numTor: pick(num("num-tor", values["num-tor"]), base.numTor),
     placement: pick(values.placement as RunConfigInput["placement"], base.placement),
     trainSize: pick(num("train-size", values["train-size"]), base.trainSize),
+    trainData: pick(values["train-data"] as RunConfigInput["trainData"], base.trainData),
+    base: pick(values.base === "none" ? null : (values.base as string | undefined), base.base),
     trainVision: pick(values["train-vision"] as boolean | undefined, base.trainVision),
     steps,
   };
@@ -121,6 +134,7 @@ export const trainCommand: Command = {
     let tokenizer: Tokenizer;
     let meteorInput: MeteorConfigInput;
     let resumed: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
+    let pretrained: BaseCheckpoint | undefined;
     if (args.values.resume) {
       resumed = await loadCheckpoint(out);
       run = resolveRunConfig(resumed.training as RunConfigInput);
@@ -130,15 +144,28 @@ export const trainCommand: Command = {
     } else {
       run = resolveRunConfig(await runInputFromArgs(args.values));
       if (!(run.preset in METEOR_PRESETS)) throw new UsageError(`unknown preset ${run.preset}`);
-      const trainSamples = runSamples(run, "train");
-      tokenizer = buildTokenizer([...trainSamples.flatMap((s) => [s.question, s.rationale, s.answer]), ...TEMPLATE_TEXTS]);
+      if (run.base) {
+        pretrained = await loadBaseCheckpoint(run.base);
+        tokenizer = pretrained.tokenizer;
+        console.error(`base: ${pretrained.dir}`);
+      } else {
+        const trainSamples = runSamples(run, "train");
+        tokenizer = buildTokenizer([...trainSamples.flatMap((s) => [s.question, s.rationale, s.answer]), ...TEMPLATE_TEXTS]);
+      }
       meteorInput = meteorConfigInputOf(run, tokenizer.vocabSize);
     }
     const cfg = resolveMeteorConfig(meteorInput);
-    const train = await renderItems(runSamples(run, "train"), cfg.vision.imageSize, "render train");
+    const train = run.trainData === "stream" ? trainStream(run, cfg.vision.imageSize) : await renderItems(runSamples(run, "train"), cfg.vision.imageSize, "render train");
     const validation = await renderItems(runSamples(run, "validation"), cfg.vision.imageSize, "render val  ");
 
     const vars = initMeteorVariables(cfg, run.seed);
+    if (pretrained) {
+      try {
+        assignBase(pretrained, cfg, vars);
+      } finally {
+        tf.dispose(Object.values(pretrained.weights));
+      }
+    }
     if (resumed) {
       for (const [n, t] of Object.entries(resumed.params)) vars[n]!.assign(t);
       tf.dispose(Object.values(resumed.params));
@@ -152,7 +179,7 @@ export const trainCommand: Command = {
       resumed?.state ? { state: resumed.state as TrainerState, ...(resumed.optimizer ? { optimizer: resumed.optimizer } : {}) } : undefined,
     );
     console.error(
-      `training ${run.system} (${run.preset}): ${trainer.stages.map((s) => `${s} ${run.train.steps[s]}`).join(", ")} steps, batch ${run.train.batchSize}, backend ${backend}`,
+      `training ${run.system} (${run.preset}): ${trainer.stages.map((s) => `${s} ${trainer.stageSteps(s)}`).join(", ")} steps, batch ${run.train.batchSize}, backend ${backend}`,
     );
 
     const save = async () => {

@@ -18,7 +18,7 @@
 import { ConfigError } from "../config-fields.ts";
 import type { RunConfigInput } from "../train/run-config.ts";
 
-export const FACTOR_NAMES = ["embedder", "backbone", "tor_count", "tor_position", "mamba_x_rationale", "step1_rationale_share"] as const;
+export const FACTOR_NAMES = ["embedder", "backbone", "tor_count", "tor_position", "mamba_x_rationale", "step1_rationale_share", "baselines"] as const;
 export type FactorName = (typeof FACTOR_NAMES)[number];
 
 /** The run fields a variant may set. */
@@ -56,6 +56,10 @@ export const FULL_MODEL: Readonly<Required<Omit<CellOverrides, "model">>> = Obje
 /** Backbone sizes per preset: a narrower and shallower MLM, the preset's own, a wider and deeper one. */
 const BACKBONES: Record<string, { small: NonNullable<RunConfigInput["model"]>["mlm"]; large: NonNullable<RunConfigInput["model"]>["mlm"] }> = {
   tiny: {
+    small: { dModel: 64, nLayer: 1, nHead: 4, nKvHead: 2, ffnDim: 128 },
+    large: { dModel: 128, nLayer: 3, nHead: 4, nKvHead: 2, ffnDim: 256 },
+  },
+  study: {
     small: { dModel: 64, nLayer: 1, nHead: 4, nKvHead: 2, ffnDim: 128 },
     large: { dModel: 128, nLayer: 3, nHead: 4, nKvHead: 2, ffnDim: 256 },
   },
@@ -127,6 +131,17 @@ export function ablationFactors(preset: string): Factor[] {
       title: "share of question–rationale pairs in step 1",
       comparable: true,
       variants: [share(0, "0%"), share(0.3, "30%"), share(0.6, "60%"), { ...share(0.9, "90%"), overrides: {} }, share(1, null)],
+    },
+    {
+      name: "baselines",
+      title: "Meteor against its baselines",
+      comparable: false,
+      note: "not a Table 3 row: the study's reference points (the MLM alone, and the MLM given the true rationale)",
+      variants: [
+        { id: "mlm", label: "MLM alone (no <tor> features)", paper: null, overrides: { system: "mlm" } },
+        { id: "oracle", label: "MLM with the true rationale in its prompt", paper: null, overrides: { system: "oracle" } },
+        { id: "meteor", label: "Meteor", paper: null, overrides: {} },
+      ],
     },
   ];
 }

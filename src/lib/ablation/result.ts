@@ -38,7 +38,13 @@ export interface CellResult {
   seed: number;
   run: RunConfigInput;
   parameters: Record<string, number>;
-  test: { loss: number; overall: Score; families: Record<string, Score> };
+  /**
+   * Test scores; `tiers` and `correct` (per question, 1 or 0, in test order: what paired
+   * per-question comparisons need) from code version 2 on.
+   */
+  test: { loss: number; overall: Score; families: Record<string, Score>; tiers?: Record<string, Score>; correct?: number[] };
+  /** The same questions with blank images (code version 2 on). */
+  blankImages?: { overall: Score; correct: number[] };
   /** Per stage; the pretrain's is the cached pretrain's own (it ran once for many cells). */
   timing: Partial<Record<Stage, StageTiming>>;
   /** Wall seconds of all stages (pretrain included) and of scoring the test split. */

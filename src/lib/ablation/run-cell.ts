@@ -19,8 +19,6 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import * as tf from "../tf.ts";
-import { generateDataset } from "../data/dataset.ts";
-import { renderImage } from "../data/render-node.ts";
 import type { Sample, Split } from "../data/sample.ts";
 import { buildTokenizer, Tokenizer } from "../data/tokenizer.ts";
 import { writeFileAtomic } from "../io/atomic-file.ts";
@@ -30,9 +28,12 @@ import { countMeteorParams, resolveMeteorConfig, type MeteorConfig, type MeteorC
 import { initMeteorVariables, partOf, type MeteorPart } from "../meteor/params.ts";
 import { TEMPLATE_TEXTS } from "../meteor/prompts.ts";
 import { evaluate } from "../train/evaluate.ts";
+import { renderItem, runSamples, trainStream } from "../train/run-data.ts";
+import { assignBase, loadBaseCheckpoint } from "../train/base-checkpoint.ts";
+import { withImages } from "../train/image-ablation.ts";
 import { meteorConfigInputOf, resolveRunConfig, runConfigInput, type RunConfig } from "../train/run-config.ts";
 import type { Stage } from "../train/stages.ts";
-import { Trainer, type StepReport, type TrainerState } from "../train/trainer.ts";
+import { Trainer, type StepReport, type TrainStream, type TrainerState } from "../train/trainer.ts";
 import { ABLATION_CODE_VERSION } from "./hash.ts";
 import { tryLock, type HeldLock } from "./lock.ts";
 import type { PlannedCell } from "./plan.ts";
@@ -94,24 +95,20 @@ export async function readCellResult(cacheDir: string, cell: Pick<PlannedCell, "
 
 const rendered = new Map<string, Promise<BatchItem[]>>();
 
-function samplesOf(run: RunConfig, split: Split): Sample[] {
-  const n = split === "train" ? run.trainSize : split === "validation" ? run.validationSize : run.testSize;
-  return generateDataset({ n, seed: run.dataSeed, split, families: run.families });
-}
 
 function itemsOf(run: RunConfig, split: Split, size: number): Promise<BatchItem[]> {
-  const samples = samplesOf(run, split);
+  const samples = runSamples(run, split);
   const key = JSON.stringify([run.dataSeed, split, samples.length, run.families, size]);
   let p = rendered.get(key);
   if (!p) {
-    p = Promise.all(samples.map(async (sample) => (sample.image ? { sample, pixels: (await renderImage(sample.image, { size })).pixels } : { sample })));
+    p = Promise.all(samples.map((sample) => renderItem(sample, size)));
     rendered.set(key, p);
   }
   return p;
 }
 
 function tokenizerOf(run: RunConfig): Tokenizer {
-  return buildTokenizer([...samplesOf(run, "train").flatMap((s) => [s.question, s.rationale, s.answer]), ...TEMPLATE_TEXTS]);
+  return buildTokenizer([...runSamples(run, "train").flatMap((s) => [s.question, s.rationale, s.answer]), ...TEMPLATE_TEXTS]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -141,6 +138,10 @@ function timed(timing: Partial<Record<Stage, StageTiming>>, r: StepReport, secon
   t.steps++;
   t.seconds += seconds;
   t.inputTokens += r.inputTokens;
+}
+
+function isStreamData(train: BatchItem[] | TrainStream): train is TrainStream {
+  return !Array.isArray(train);
 }
 
 async function digest(vars: Readonly<Record<string, tf.Tensor>>): Promise<string> {
@@ -198,7 +199,7 @@ async function ensurePretrain(
   }
   const vars = initMeteorVariables(cfg, run.seed);
   try {
-    const options = { ...run.train, system: "mlm" as const, steps: { pretrain: run.train.steps.pretrain, embed: 0, answer: 0 } };
+    const options = { ...run.train, system: "mlm" as const, steps: { perceive: 0, pretrain: run.train.steps.pretrain, embed: 0, answer: 0 } };
     const runDir = join(base, "run");
     let timing: Partial<Record<Stage, StageTiming>> = {};
     let resume: ConstructorParameters<typeof Trainer>[5];
@@ -285,11 +286,22 @@ export async function runCell(cell: PlannedCell, opts: RunCellOptions): Promise<
   let vars: Record<string, tf.Variable> | undefined;
   try {
     const run = resolveRunConfig(cell.run);
-    const tokenizer = tokenizerOf(run);
+    const base = run.base ? await loadBaseCheckpoint(run.base) : null;
+    const tokenizer = base?.tokenizer ?? tokenizerOf(run);
     const cfgInput = meteorConfigInputOf(run, tokenizer.vocabSize);
     const cfg = resolveMeteorConfig(cfgInput);
-    const data = { train: await itemsOf(run, "train", cfg.vision.imageSize), validation: await itemsOf(run, "validation", cfg.vision.imageSize) };
+    const data = {
+      train: run.trainData === "stream" ? trainStream(run, cfg.vision.imageSize) : await itemsOf(run, "train", cfg.vision.imageSize),
+      validation: await itemsOf(run, "validation", cfg.vision.imageSize),
+    };
     vars = initMeteorVariables(cfg, run.seed);
+    if (base) {
+      try {
+        assignBase(base, cfg, vars); // a resumed cell overwrites these with its own checkpoint below
+      } finally {
+        tf.dispose(Object.values(base.weights));
+      }
+    }
     const runDir = join(cellDir(opts.cacheDir, cell.key), "run");
     let state: CellState;
     let optimizer: Awaited<ReturnType<typeof loadCheckpoint>>["optimizer"];
@@ -302,7 +314,8 @@ export async function runCell(cell: PlannedCell, opts: RunCellOptions): Promise<
       optimizer = ck.optimizer;
       opts.log?.(`cell ${cell.id}: resuming at ${state.trainer.stageIndex}:${state.trainer.stageStep}`);
     } else if (run.train.steps.pretrain > 0) {
-      const pre = await ensurePretrain(cell, run, cfg, cfgInput, tokenizer, data, opts);
+      if (isStreamData(data.train)) throw new Error("a shared pretrain stage needs a fixed training set; with a stream, start from a base checkpoint (run.base)");
+      const pre = await ensurePretrain(cell, run, cfg, cfgInput, tokenizer, { train: data.train, validation: data.validation }, opts);
       stepsRun += pre.stepsRun;
       if ("interrupted" in pre) return { status: "interrupted", stepsRun };
       // the pretrain's run directory ends at its last step (keep 1); a relative path keeps the cache movable between machines
@@ -329,9 +342,13 @@ export async function runCell(cell: PlannedCell, opts: RunCellOptions): Promise<
     const t0 = performance.now();
     const test = await itemsOf(run, "test", cfg.vision.imageSize);
     const ev = await evaluate(cfg, vars, tokenizer, test, { system: run.system, batchSize: run.train.batchSize });
+    // the same questions with blank images: how much of the accuracy comes from reading them
+    const blank = await evaluate(cfg, vars, tokenizer, withImages(test, "blank"), { system: run.system, batchSize: run.train.batchSize });
     const evalSeconds = (performance.now() - t0) / 1000;
     const families: Record<string, Score> = {};
     for (const f of run.families) families[f] = score(ev.correct, test.flatMap((it, i) => ((it.sample as Sample).family === f ? [i] : [])));
+    const tiers: Record<string, Score> = {};
+    for (const t of run.tiers) tiers[t] = score(ev.correct, test.flatMap((it, i) => ((it.sample as Sample).tier === t ? [i] : [])));
     const stages = Object.values(timing);
     const trainSeconds = stages.reduce((s, t) => s + t.seconds, 0);
     const result: CellResult = {
@@ -342,7 +359,8 @@ export async function runCell(cell: PlannedCell, opts: RunCellOptions): Promise<
       seed: run.seed,
       run: cell.run,
       parameters: countMeteorParams(cfg),
-      test: { loss: ev.loss, overall: score(ev.correct, test.map((_, i) => i)), families },
+      test: { loss: ev.loss, overall: score(ev.correct, test.map((_, i) => i)), families, tiers, correct: ev.correct.map(Number) },
+      blankImages: { overall: score(blank.correct, test.map((_, i) => i)), correct: blank.correct.map(Number) },
       timing,
       trainSeconds,
       evalSeconds,

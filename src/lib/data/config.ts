@@ -4,6 +4,15 @@
  */
 import { ConfigError } from "../mamba/config.ts";
 import { FAMILIES, SPLITS, type Family, type Split } from "./sample.ts";
+import { TIERS, type Tier } from "./families/family.ts";
+
+/** A non-empty list of distinct tiers, frozen; a ConfigError naming `path` otherwise. */
+export function checkTiers(path: string, v: unknown): readonly Tier[] {
+  if (!Array.isArray(v) || v.length === 0 || v.some((t) => !TIERS.includes(t)) || new Set(v).size !== v.length) {
+    throw new ConfigError(`${path} must be a non-empty list of distinct tiers (${TIERS.join(", ")}), got ${JSON.stringify(v)}`);
+  }
+  return Object.freeze([...v] as Tier[]);
+}
 
 export interface DataConfigInput {
   /** Which families, or "all" (the default). Samples cycle through them in this order. */
@@ -16,6 +25,8 @@ export interface DataConfigInput {
   split?: Split;
   /** Side in pixels of the rendered square images (rendering only). Default 32. */
   imageSize?: number;
+  /** Question tiers drawn: ["reasoning"] (default), ["perception"], or both. */
+  tiers?: readonly Tier[];
 }
 
 export interface DataConfig {
@@ -24,10 +35,11 @@ export interface DataConfig {
   readonly seed: number;
   readonly split: Split;
   readonly imageSize: number;
+  readonly tiers: readonly Tier[];
 }
 
 /** The one place the defaults live (the CLI help reads them from here). */
-export const DATA_CONFIG_DEFAULTS = { families: "all", seed: 0, split: "train", imageSize: 32 } as const satisfies Required<Omit<DataConfigInput, "n">>;
+export const DATA_CONFIG_DEFAULTS = { families: "all", seed: 0, split: "train", imageSize: 32, tiers: ["reasoning"] } as const satisfies Required<Omit<DataConfigInput, "n">>;
 const DEFAULTS = DATA_CONFIG_DEFAULTS;
 
 const KNOWN_KEYS = new Set<string>(["n", ...Object.keys(DEFAULTS)]);
@@ -38,7 +50,7 @@ export function resolveDataConfig(input: DataConfigInput): DataConfig {
   for (const k of Object.keys(input)) {
     if (!KNOWN_KEYS.has(k)) throw new ConfigError(`unknown data config field "${k}"`);
   }
-  const v = { ...DEFAULTS, ...Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)) } as Required<DataConfigInput>;
+  const v = { ...DEFAULTS, ...Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)) } as unknown as Required<DataConfigInput>;
   const families = v.families === "all" ? [...FAMILIES] : [...v.families];
   if (!Array.isArray(families) || families.length === 0) throw new ConfigError(`config.families must be "all" or a non-empty list`);
   for (const f of families) {
@@ -51,5 +63,5 @@ export function resolveDataConfig(input: DataConfigInput): DataConfig {
   if (!Number.isInteger(v.imageSize) || v.imageSize < 8 || v.imageSize > 1024) {
     throw new ConfigError(`config.imageSize must be an integer in 8…1024, got ${JSON.stringify(v.imageSize)}`);
   }
-  return Object.freeze({ families: Object.freeze(families), n: v.n, seed: v.seed, split: v.split, imageSize: v.imageSize });
+  return Object.freeze({ families: Object.freeze(families), n: v.n, seed: v.seed, split: v.split, imageSize: v.imageSize, tiers: checkTiers("config.tiers", v.tiers) });
 }

@@ -3,6 +3,7 @@
  * (spec §6: the paper's 1.1M triples from three families, here generated from a seed).
  */
 import type { ImageSpec } from "./image-spec.ts";
+import type { Tier } from "./families/family.ts";
 
 /**
  * The four generated families, mirroring the paper's three (spec §6) with "math" split in
@@ -22,6 +23,8 @@ export interface Sample {
   readonly split: Split;
   /** Which question template made it, e.g. "two-largest-sum" (for per-template accuracy). */
   readonly template: string;
+  /** "reasoning" (read, then combine or compute) or "perception" (read one thing off the image). */
+  readonly tier: Tier;
   readonly question: string;
   /** Step-by-step: what is read from the image, then each computation, then the answer; ≥ 27 words. */
   readonly rationale: string;

@@ -18,6 +18,8 @@
  * `<tor>` generate the rationale up to the next `<tor>`" holds by causality: feature i has
  * read the rationale up to `<tor>` i, so the segment after `<tor>` i is what feature i+1 carries.
  */
+import { FACT_SLOTS, imageFacts } from "../data/image-facts.ts";
+import type { ImageSpec } from "../data/image-spec.ts";
 import { ANSWER_TURN, IMAGE_TOKEN, TOR_TOKEN, mambaPrompt, mlmPrompt, mlmTarget, rationaleThenAnswer, type MlmPromptKind } from "./prompts.ts";
 
 /** What batching needs of a tokenizer. */
@@ -31,6 +33,12 @@ export interface SampleLike {
   readonly question: string;
   readonly rationale: string;
   readonly answer: string;
+}
+
+/** The image spec of an item's sample (`Sample.image`), which the perception stage reads its labels from; null without one. */
+function specOf(it: BatchItem): ImageSpec | null {
+  const image = (it.sample as { image?: unknown }).image;
+  return image !== null && typeof image === "object" && typeof (image as { kind?: unknown }).kind === "string" ? (image as ImageSpec) : null;
 }
 
 /** One sample with its rendered image ([s, s, c] in [0, 1]) when it has one. */
@@ -82,6 +90,25 @@ export interface BatchOptions {
   placeTor?: (rationale: string) => string | null;
   /** Pad id (default 0). */
   padId?: number;
+}
+
+/** The perception stage's batch: images and their structured facts (`data/image-facts.ts`). */
+export interface PerceptionBatch {
+  kind: "perceive";
+  /** Images: pixels [count·s·s·c]. */
+  images: { pixels: Float32Array; count: number };
+  /** [count · FACT_SLOTS.length] labels, −1 where a slot does not apply. */
+  facts: Int32Array;
+}
+
+/** The perception batch of the items that have an image (the others are skipped). */
+export function buildPerceptionBatch(items: readonly BatchItem[]): PerceptionBatch {
+  const withImage = items.filter((it) => it.pixels && specOf(it));
+  if (withImage.length === 0) throw new BatchError("a perception batch needs items with an image and its spec");
+  const S = FACT_SLOTS.length;
+  const facts = new Int32Array(withImage.length * S);
+  withImage.forEach((it, i) => facts.set(imageFacts(specOf(it)!), i * S));
+  return { kind: "perceive", images: { pixels: concat(withImage.map((it) => it.pixels!)), count: withImage.length }, facts };
 }
 
 export class BatchError extends Error {

@@ -7,7 +7,7 @@
  * `embedder` swaps Meteor-Mamba for a Transformer of matched size (Table 3's "rationale
  * embedder" ablation, `../embedder/config.ts`); the `mamba` section then sets its width and depth.
  */
-import { intField } from "../config-fields.ts";
+import { boolField, intField } from "../config-fields.ts";
 import { ConfigError, resolveMambaConfig, type MambaConfig, type MambaConfigInput } from "../mamba/config.ts";
 import { countMambaParams } from "../mamba/params.ts";
 import { INTERNLM2_7B, resolveMlmConfig, type MlmConfig, type MlmConfigInput } from "../mlm/config.ts";
@@ -15,6 +15,8 @@ import { countMlmParams } from "../mlm/params.ts";
 import { CLIP_L14_336, resolveVisionConfig, type VisionConfig, type VisionConfigInput } from "../vision/config.ts";
 import { countVisionParams } from "../vision/params.ts";
 import { projectorShapes } from "./projector.ts";
+import { GENERATOR_PIXEL_STATS } from "../data/pixel-stats.ts";
+import { factHeadShapes } from "../vision/fact-head.ts";
 import { countParams } from "../nn/shapes.ts";
 import { checkEmbedderKind, matchedTransformerConfig, type EmbedderKind, type TransformerEmbedderConfig } from "../embedder/config.ts";
 import { countTransformerEmbedderParams } from "../embedder/params.ts";
@@ -31,6 +33,14 @@ export interface MeteorConfigInput {
   mlm: Omit<MlmConfigInput, "vocabSize" | "outputVocab">;
   /** What embeds the rationale in the `<tor>` states: "mamba" (default, the paper's), "gpt" or "bert" (matched Transformers). */
   embedder?: EmbedderKind;
+  /** The two image projectors end in an RMSNorm with a learned gain (`projector.ts`). Default false (the paper's projectors). */
+  imageFeatureNorm?: boolean;
+  /**
+   * A perception head on the vision encoder (`vision/fact-head.ts`), trained in the
+   * "perceive" stage to read each image's structured facts; the model's answers never use
+   * it. Default false.
+   */
+  factHead?: boolean;
 }
 
 export interface MeteorConfig {
@@ -42,12 +52,16 @@ export interface MeteorConfig {
   readonly embedder: EmbedderKind;
   /** The Transformer standing in for the Mamba ("gpt", "bert"), sized from `mamba`; null for "mamba". */
   readonly transformer: TransformerEmbedderConfig | null;
+  /** Whether the image projectors end in an RMSNorm. */
+  readonly imageFeatureNorm: boolean;
+  /** Whether the model has the perception head (`facts.*`). */
+  readonly factHead: boolean;
 }
 
 export function resolveMeteorConfig(input: MeteorConfigInput): MeteorConfig {
   if (input === null || typeof input !== "object") throw new ConfigError("Meteor config must be an object");
   for (const k of Object.keys(input)) {
-    if (!["vocabSize", "numTor", "vision", "mamba", "mlm", "embedder"].includes(k)) throw new ConfigError(`unknown Meteor config field "${k}"`);
+    if (!["vocabSize", "numTor", "vision", "mamba", "mlm", "embedder", "imageFeatureNorm", "factHead"].includes(k)) throw new ConfigError(`unknown Meteor config field "${k}"`);
   }
   const numTor = intField("numTor", input.numTor ?? 10);
   intField("vocabSize", input.vocabSize, 3);
@@ -62,22 +76,31 @@ export function resolveMeteorConfig(input: MeteorConfigInput): MeteorConfig {
     mlm: resolveMlmConfig({ ...input.mlm, vocabSize: input.vocabSize, outputVocab: input.vocabSize - 2 }),
     embedder,
     transformer: embedder === "mamba" ? null : matchedTransformerConfig(embedder, mamba),
+    imageFeatureNorm: boolField("imageFeatureNorm", input.imageFeatureNorm ?? false),
+    factHead: boolField("factHead", input.factHead ?? false),
   });
 }
+
+/** The generator's pixel statistics as vision config fields (`../data/pixel-stats.ts`). */
+const GENERATOR_PIXELS = { pixelMean: GENERATOR_PIXEL_STATS.mean, pixelStd: GENERATOR_PIXEL_STATS.std };
 
 /** Named sizes. `tiny` trains in minutes on two CPU cores; `meteor-7b` is the paper's model. */
 export const METEOR_PRESETS = {
   tiny: {
     vocabSize: 512,
-    vision: { imageSize: 32, patchSize: 8, dModel: 64, nLayer: 1, nHead: 4, mlpDim: 128 },
+    vision: { imageSize: 32, patchSize: 8, dModel: 64, nLayer: 1, nHead: 4, mlpDim: 128, ...GENERATOR_PIXELS },
     mamba: { dModel: 64, nLayer: 2, dState: 8 },
     mlm: { dModel: 96, nLayer: 2, nHead: 4, nKvHead: 2, ffnDim: 192 },
+    imageFeatureNorm: true,
+    factHead: true,
   },
   small: {
     vocabSize: 512,
-    vision: { imageSize: 32, patchSize: 4, dModel: 96, nLayer: 2, nHead: 4, mlpDim: 192 },
+    vision: { imageSize: 32, patchSize: 4, dModel: 96, nLayer: 2, nHead: 4, mlpDim: 192, ...GENERATOR_PIXELS },
     mamba: { dModel: 96, nLayer: 3, dState: 16 },
     mlm: { dModel: 160, nLayer: 4, nHead: 8, nKvHead: 2, ffnDim: 384 },
+    imageFeatureNorm: true,
+    factHead: true,
   },
   "meteor-7b": {
     vocabSize: 92546,
@@ -109,11 +132,12 @@ export const PROJECTORS = {
 export function countMeteorParams(cfg: MeteorConfig): Record<string, number> & { total: number } {
   const parts = {
     vision: countVisionParams(cfg.vision),
-    mambaVisionProjector: countParams(projectorShapes(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel)),
-    mlmVisionProjector: countParams(projectorShapes(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel)),
+    mambaVisionProjector: countParams(projectorShapes(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel, { norm: cfg.imageFeatureNorm })),
+    mlmVisionProjector: countParams(projectorShapes(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel, { norm: cfg.imageFeatureNorm })),
     mamba: cfg.transformer ? countTransformerEmbedderParams(cfg.transformer) : countMambaParams(cfg.mamba),
     torProjector: countParams(projectorShapes(PROJECTORS.tor, cfg.mamba.dModel, cfg.mlm.dModel)),
     mlm: countMlmParams(cfg.mlm),
+    ...(cfg.factHead ? { factHead: countParams(factHeadShapes(cfg.vision)) } : {}),
   };
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
 }

@@ -32,6 +32,8 @@ export interface MeteorParams {
   readonly embedder?: TransformerEmbedderParams;
   readonly mlm: MlmParams;
   readonly projectors: Readonly<Record<string, tf.Tensor>>;
+  /** The perception head (`facts.*`), when the config has one. */
+  readonly factHead?: Readonly<Record<string, tf.Tensor>>;
 }
 
 /**
@@ -73,17 +75,23 @@ export function encodeImages(params: MeteorParams, cfg: MeteorConfig, batch: Met
   });
 }
 
+/** Image features through one of the image projectors: [nImg, np, dv] → [nImg·np, d] */
+export function projectImages(params: MeteorParams, cfg: MeteorConfig, feats: tf.Tensor3D, projectorPrefix: string): tf.Tensor2D {
+  const [nImg, np, dv] = feats.shape;
+  return project(params.projectors, projectorPrefix, feats.reshape([nImg * np, dv]), { norm: cfg.imageFeatureNorm }) as tf.Tensor2D; // [nImg·np, d]
+}
+
 function embedWithImages(
   embedded: tf.Tensor3D,
   seq: SequenceBatch,
   feats: tf.Tensor3D | null,
   projectorPrefix: string,
   params: MeteorParams,
+  cfg: MeteorConfig,
 ): tf.Tensor3D {
   if (!feats || !seq.imageIndex) return embedded;
   return tf.tidy(() => {
-    const [nImg, np, dv] = feats.shape;
-    const projected = project(params.projectors, projectorPrefix, feats.reshape([nImg * np, dv])); // [nImg·np, d]
+    const projected = projectImages(params, cfg, feats, projectorPrefix); // [nImg·np, d]
     return spliceRows(embedded, projected as tf.Tensor2D, seq.imageIndex!);
   });
 }
@@ -127,7 +135,7 @@ export function torFeatures(
   const positions = torPositions(seq.torIndex, batch.size * cfg.numTor); // [b·numTor] flat positions
   return tf.tidy(() => {
     const ids = tf.tensor2d(seq.ids, [batch.size, seq.length], "int32"); // [b, lm]
-    const hidden = rationaleEmbedderHidden(params, cfg, ids, (x) => embedWithImages(x, seq, feats, PROJECTORS.mambaVision, params), seq.lengths, opts); // [b, lm, dm]
+    const hidden = rationaleEmbedderHidden(params, cfg, ids, (x) => embedWithImages(x, seq, feats, PROJECTORS.mambaVision, params, cfg), seq.lengths, opts); // [b, lm, dm]
     const dm = cfg.mamba.dModel;
     const tor = tf
       .gather(hidden.reshape([batch.size * seq.length, dm]), tf.tensor1d(positions, "int32")) // [b·numTor, dm]
@@ -148,7 +156,7 @@ export function mlmInputEmbeddings(
   const seq = batch.mlm;
   return tf.tidy(() => {
     const ids = tf.tensor2d(seq.ids, [batch.size, seq.length], "int32"); // [b, lq]
-    let x = embedWithImages(mlmEmbed(params.mlm, cfg.mlm, ids), seq, feats, PROJECTORS.mlmVision, params); // [b, lq, d]
+    let x = embedWithImages(mlmEmbed(params.mlm, cfg.mlm, ids), seq, feats, PROJECTORS.mlmVision, params, cfg); // [b, lq, d]
     if (seq.torIndex) {
       if (!tor) throw new Error("the MLM prompt has <tor> positions but no tor features were given");
       x = spliceRows(x, tor.reshape([batch.size * cfg.numTor, cfg.mlm.dModel]) as tf.Tensor2D, seq.torIndex); // [b, lq, d]

@@ -12,8 +12,9 @@ import { initTransformerEmbedderParams, transformerEmbedderShapes } from "../emb
 import { PROJECTORS, type MeteorConfig } from "./config.ts";
 import type { MeteorParams } from "./model.ts";
 import { initProjector, projectorShapes } from "./projector.ts";
+import { FACT_HEAD_PREFIX, factHeadShapes, initFactHead } from "../vision/fact-head.ts";
 
-export type MeteorPart = "vision" | "mlmVisionProjector" | "mlm" | "mambaVisionProjector" | "mamba" | "torProjector";
+export type MeteorPart = "vision" | "mlmVisionProjector" | "mlm" | "mambaVisionProjector" | "mamba" | "torProjector" | "factHead";
 
 const PART_PREFIXES: Record<MeteorPart, readonly string[]> = {
   vision: ["vision."],
@@ -22,6 +23,7 @@ const PART_PREFIXES: Record<MeteorPart, readonly string[]> = {
   mlmVisionProjector: [`${PROJECTORS.mlmVision}.`],
   mambaVisionProjector: [`${PROJECTORS.mambaVision}.`],
   torProjector: [`${PROJECTORS.tor}.`],
+  factHead: [`${FACT_HEAD_PREFIX}.`],
 };
 
 /** Every parameter's flat checkpoint name and shape. */
@@ -29,12 +31,14 @@ export function meteorParamShapes(cfg: MeteorConfig): Map<string, number[]> {
   const out = new Map<string, number[]>();
   const add = (prefix: string, m: Map<string, number[]>) => m.forEach((s, n) => out.set(`${prefix}${n}`, s));
   add("vision.", visionParamShapes(cfg.vision));
-  add("", projectorShapes(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel));
-  add("", projectorShapes(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel));
+  const norm = { norm: cfg.imageFeatureNorm };
+  add("", projectorShapes(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel, norm));
+  add("", projectorShapes(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel, norm));
   if (cfg.transformer) add("embedder.", transformerEmbedderShapes(cfg.transformer));
   else add("mamba.", mambaParamShapes(cfg.mamba));
   add("", projectorShapes(PROJECTORS.tor, cfg.mamba.dModel, cfg.mlm.dModel));
   add("mlm.", mlmParamShapes(cfg.mlm));
+  if (cfg.factHead) add("", factHeadShapes(cfg.vision));
   return out;
 }
 
@@ -45,12 +49,14 @@ export function initMeteorVariables(cfg: MeteorConfig, seed: number): Record<str
     for (const [n, v] of Object.entries(rec)) out[`${prefix}${n}`] = v;
   };
   add("vision.", initVisionParams(cfg.vision, seed * 7 + 1));
-  add("", initProjector(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel, seed * 7 + 2));
-  add("", initProjector(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel, seed * 7 + 3));
+  const norm = { norm: cfg.imageFeatureNorm };
+  add("", initProjector(PROJECTORS.mlmVision, cfg.vision.dModel, cfg.mlm.dModel, seed * 7 + 2, norm));
+  add("", initProjector(PROJECTORS.mambaVision, cfg.vision.dModel, cfg.mamba.dModel, seed * 7 + 3, norm));
   if (cfg.transformer) add("embedder.", initTransformerEmbedderParams(cfg.transformer, seed * 7 + 4));
   else add("mamba.", initMambaParams(cfg.mamba, seed * 7 + 4));
   add("", initProjector(PROJECTORS.tor, cfg.mamba.dModel, cfg.mlm.dModel, seed * 7 + 5));
   add("mlm.", initMlmParams(cfg.mlm, seed * 7 + 6));
+  if (cfg.factHead) add("", initFactHead(cfg.vision, seed * 7 + 7));
   return out;
 }
 
@@ -61,7 +67,8 @@ export function structureParams(flat: Readonly<Record<string, tf.Tensor>>): Mete
   const projectors = Object.fromEntries(
     Object.entries(flat).filter(([n]) => Object.values(PROJECTORS).some((p) => n.startsWith(`${p}.`))),
   );
-  return { vision: strip("vision."), mamba: strip("mamba."), embedder: strip("embedder."), mlm: strip("mlm."), projectors };
+  const factHead = Object.fromEntries(Object.entries(flat).filter(([n]) => n.startsWith(`${FACT_HEAD_PREFIX}.`)));
+  return { vision: strip("vision."), mamba: strip("mamba."), embedder: strip("embedder."), mlm: strip("mlm."), projectors, factHead };
 }
 
 /** The part a flat name belongs to. */

@@ -6,6 +6,8 @@
 import { ConfigError, boolField, intField, positiveField, rejectUnknownKeys, showValue } from "../config-fields.ts";
 import { FAMILIES, type Family } from "../data/sample.ts";
 import type { TorPlacement } from "../data/insert-tor.ts";
+import { checkTiers } from "../data/config.ts";
+import type { Tier } from "../data/families/family.ts";
 import { METEOR_PRESETS, resolveMeteorConfig, type MeteorConfigInput } from "../meteor/config.ts";
 import { checkEmbedderKind, type EmbedderKind } from "../embedder/config.ts";
 import { STAGES_OF, type Stage, type System } from "./stages.ts";
@@ -32,6 +34,18 @@ export interface RunConfigInput {
   numTor?: number;
   /** Seed of the generated data, fixed across runs so systems and seeds see the same samples. Default 0. */
   dataSeed?: number;
+  /**
+   * "fixed" (default): epochs over `trainSize` generated samples; "stream": every step reads
+   * fresh samples from the endless generator (nothing to memorise), and `trainSize` samples
+   * only fit the tokenizer and the template prior.
+   */
+  trainData?: TrainData;
+  /**
+   * A pretrained base checkpoint (directory) whose vision encoder, MLM vision projector and
+   * MLM the run starts from instead of a pretrain stage (`base-checkpoint.ts`); the run
+   * then has no pretrain steps and uses the base's tokenizer. Default: none.
+   */
+  base?: string | null;
   /** Training-set size (samples, spread over the families). */
   trainSize?: number;
   /** Validation samples used during training. */
@@ -39,6 +53,8 @@ export interface RunConfigInput {
   /** Test samples for `meteor eval`. */
   testSize?: number;
   families?: readonly Family[] | "all";
+  /** Question tiers: ["reasoning"] (default) or with "perception" (read one digit, bar or count). */
+  tiers?: readonly Tier[];
   /** Optimisation steps per stage; a baseline ignores "embed". */
   steps?: Partial<Record<Stage, number>>;
   batchSize?: number;
@@ -57,8 +73,13 @@ export interface ModelOverrides {
   mlm?: Partial<MeteorConfigInput["mlm"]>;
 }
 
+export type TrainData = "fixed" | "stream";
+
 export interface RunConfig {
   readonly preset: string;
+  readonly trainData: TrainData;
+  /** The base checkpoint's directory, or null (train the pretrain stage). */
+  readonly base: string | null;
   readonly system: System;
   readonly embedder: EmbedderKind;
   /** Normalised: only parts and fields given, none undefined; `{}` for the preset as it is. */
@@ -70,6 +91,7 @@ export interface RunConfig {
   readonly validationSize: number;
   readonly testSize: number;
   readonly families: readonly Family[];
+  readonly tiers: readonly Tier[];
   readonly train: Readonly<TrainOptions>;
 }
 
@@ -80,7 +102,7 @@ export const RUN_PRESETS: Record<string, Omit<RunConfigInput, "preset">> = {
 };
 
 const KNOWN = new Set([
-  "preset", "system", "seed", "numTor", "dataSeed", "trainSize", "validationSize", "testSize", "families", "steps", "batchSize", "lr",
+  "preset", "system", "trainData", "base", "seed", "numTor", "dataSeed", "trainSize", "validationSize", "testSize", "families", "tiers", "steps", "batchSize", "lr",
   "warmupSteps", "clipNorm", "trainVision", "placement", "evalEvery", "embedder", "model", "rationaleShare",
 ]);
 const SYSTEMS: readonly System[] = ["meteor", "mlm", "oracle", "rationale"];
@@ -95,10 +117,15 @@ export function resolveRunConfig(input: RunConfigInput): RunConfig {
   const v = { ...base, ...Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)) } as RunConfigInput;
   const system = v.system ?? "meteor";
   if (!SYSTEMS.includes(system)) throw new ConfigError(`run.system must be ${SYSTEMS.join(", ")}, got ${showValue(system)}`);
-  const steps = { pretrain: 0, embed: 0, answer: 0, ...base.steps, ...v.steps };
+  const steps = { perceive: 0, pretrain: 0, embed: 0, answer: 0, ...base.steps, ...v.steps };
   rejectUnknownKeys("run.steps", steps, STAGES_OF.meteor);
   for (const [k, n] of Object.entries(steps)) intField(`run.steps.${k}`, n, 0);
   if (system !== "meteor") steps.embed = 0;
+  const baseDir = v.base ?? null;
+  if (baseDir !== null && (typeof baseDir !== "string" || baseDir.trim() === "")) throw new ConfigError(`run.base must be a checkpoint directory or null, got ${showValue(baseDir)}`);
+  if (baseDir !== null && steps.pretrain > 0) {
+    throw new ConfigError(`run.base (${baseDir}) replaces the pretrain stage, but run.steps.pretrain is ${steps.pretrain}: set it to 0, or base to null to pretrain from scratch`);
+  }
   const families = v.families === undefined || v.families === "all" ? [...FAMILIES] : Array.isArray(v.families) ? [...v.families] : [];
   if (families.length === 0) throw new ConfigError(`run.families must be "all" or a non-empty list, got ${showValue(v.families)}`);
   for (const f of families) if (!FAMILIES.includes(f)) throw new ConfigError(`unknown family ${showValue(f)}; known: ${FAMILIES.join(", ")}`);
@@ -110,10 +137,14 @@ export function resolveRunConfig(input: RunConfigInput): RunConfig {
   const share = v.rationaleShare ?? DEFAULT_TRAIN_OPTIONS.rationaleShare;
   if (typeof share !== "number" || !(share >= 0 && share <= 1)) throw new ConfigError(`run.rationaleShare must be a number in [0, 1], got ${showValue(share)}`);
   const model = normaliseOverrides(v.model ?? {});
+  const trainData = v.trainData ?? "fixed";
+  if (trainData !== "fixed" && trainData !== "stream") throw new ConfigError(`run.trainData must be "fixed" or "stream", got ${showValue(trainData)}`);
   // resolving now names a bad override here, not at the first forward
   resolveMeteorConfig(meteorConfigInputOf({ preset: input.preset, model, embedder: checkEmbedderKind(v.embedder ?? "mamba", "run.embedder"), numTor: 2 }, 8));
   return Object.freeze({
     preset: input.preset,
+    trainData,
+    base: baseDir,
     system,
     embedder: checkEmbedderKind(v.embedder ?? "mamba", "run.embedder"),
     model,
@@ -124,6 +155,7 @@ export function resolveRunConfig(input: RunConfigInput): RunConfig {
     validationSize: intField("run.validationSize", v.validationSize),
     testSize: intField("run.testSize", v.testSize),
     families: Object.freeze(families),
+    tiers: checkTiers("run.tiers", v.tiers ?? ["reasoning"]),
     train: Object.freeze({
       ...DEFAULT_TRAIN_OPTIONS,
       system,
@@ -178,6 +210,7 @@ export function runConfigInput(cfg: RunConfig): RunConfigInput {
   return {
     ...rest,
     families: [...cfg.families],
+    tiers: [...cfg.tiers],
     steps: { ...train.steps },
     batchSize: train.batchSize,
     lr: train.lr,

@@ -1,6 +1,9 @@
 /**
  * The training stages and what each updates.
  *
+ *   perceive — playground only: stands in for CLIP's own pretraining. The vision encoder
+ *              and its perception head learn to read every image's structured facts
+ *              (`vision/fact-head.ts`); no language model is involved.
  *   pretrain — playground only: stands in for the pretrained CLIP and InternLM2 that the
  *              paper starts from (ours are trained from scratch). Vision encoder, MLM vision
  *              projector and MLM learn to write the rationale for image + question.
@@ -12,26 +15,29 @@
  *              only this stage after pretraining, on their own prompts ("rationale": the
  *              MLM writes the rationale, then the answer).
  * The vision encoder is frozen after pretraining by default, as Meteor freezes CLIP;
- * `trainVision` unfreezes it in the later stages.
+ * `trainVision` unfreezes it in the later stages. After a perceive stage it is frozen in
+ * pretraining too (it has learnt to read; LLaVA likewise freezes CLIP while aligning).
  */
 import type { MeteorPart } from "../meteor/params.ts";
 import type { MlmPromptKind } from "../meteor/prompts.ts";
 
-export type Stage = "pretrain" | "embed" | "answer";
+export type Stage = "perceive" | "pretrain" | "embed" | "answer";
 export type System = MlmPromptKind;
 
 export const STAGES_OF: Record<System, readonly Stage[]> = {
-  meteor: ["pretrain", "embed", "answer"],
-  mlm: ["pretrain", "answer"],
-  oracle: ["pretrain", "answer"],
-  rationale: ["pretrain", "answer"],
+  meteor: ["perceive", "pretrain", "embed", "answer"],
+  mlm: ["perceive", "pretrain", "answer"],
+  oracle: ["perceive", "pretrain", "answer"],
+  rationale: ["perceive", "pretrain", "answer"],
 };
 
-export function trainableParts(stage: Stage, system: System, opts: { trainVision?: boolean } = {}): MeteorPart[] {
+export function trainableParts(stage: Stage, system: System, opts: { trainVision?: boolean; perceived?: boolean } = {}): MeteorPart[] {
   const vision: MeteorPart[] = opts.trainVision ? ["vision"] : [];
   switch (stage) {
+    case "perceive":
+      return ["vision", "factHead"];
     case "pretrain":
-      return ["vision", "mlmVisionProjector", "mlm"];
+      return [...(opts.perceived ? vision : ["vision" as const]), "mlmVisionProjector", "mlm"];
     case "embed":
       if (system !== "meteor") throw new Error(`stage "embed" exists only for the meteor system, not "${system}"`);
       return [...vision, "mambaVisionProjector", "mamba", "torProjector"];
@@ -43,7 +49,7 @@ export function trainableParts(stage: Stage, system: System, opts: { trainVision
 }
 
 /** How the batch of a stage is built: which prompt, and whether the target is the rationale. */
-export function batchKind(stage: Stage, system: System): { system: System; stage: "embed" | "answer" } {
+export function batchKind(stage: Exclude<Stage, "perceive">, system: System): { system: System; stage: "embed" | "answer" } {
   if (stage === "pretrain") return { system: "mlm", stage: "embed" }; // MLM prompt without <tor>, rationale target
   return { system, stage };
 }

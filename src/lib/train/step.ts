@@ -8,7 +8,10 @@
  * back together in one read per step, the only time the step waits for the device.
  */
 import * as tf from "../tf.ts";
-import type { MeteorBatch } from "../meteor/batch.ts";
+import type { MeteorBatch, PerceptionBatch } from "../meteor/batch.ts";
+import type { MeteorParams } from "../meteor/model.ts";
+import { factLogits, factLoss } from "../vision/fact-head.ts";
+import { visionEncode } from "../vision/encoder.ts";
 import type { MeteorConfig } from "../meteor/config.ts";
 import { meteorLogits } from "../meteor/model.ts";
 import { structureParams } from "../meteor/params.ts";
@@ -28,9 +31,20 @@ export interface StepResult {
   inputTokens: number;
 }
 
-/** The loss of `batch` (no gradients). */
-export function batchLoss(cfg: MeteorConfig, vars: Readonly<Record<string, tf.Tensor>>, batch: MeteorBatch): tf.Scalar {
+/** The loss of `batch` (no gradients): the MLM's target cross-entropy, or the perception head's fact loss. */
+export function batchLoss(cfg: MeteorConfig, vars: Readonly<Record<string, tf.Tensor>>, batch: MeteorBatch | PerceptionBatch): tf.Scalar {
+  if ("kind" in batch) return tf.tidy(() => factLoss(perceptionLogits(structureParams(vars), cfg, batch), batch.facts));
   return tf.tidy(() => maskedCrossEntropy(meteorLogits(structureParams(vars), cfg, batch), batch.mlm.targets!));
+}
+
+/** The perception head's logits for a perception batch: [count, FACT_CLASSES]. */
+export function perceptionLogits(params: MeteorParams, cfg: MeteorConfig, batch: PerceptionBatch): tf.Tensor2D {
+  if (!params.factHead || Object.keys(params.factHead).length === 0) throw new Error("the perceive stage needs a model with a perception head (config factHead: true)");
+  const s = cfg.vision.imageSize;
+  return tf.tidy(() => {
+    const imgs = tf.tensor4d(batch.images.pixels, [batch.images.count, s, s, cfg.vision.channels]); // [n, s, s, c]
+    return factLogits(params.factHead!, visionEncode(params.vision, cfg.vision, imgs)); // [n, C]
+  });
 }
 
 /** Reads scalar tensors in one device→host transfer (they stay allocated). */
@@ -46,7 +60,7 @@ export async function trainStep(opts: {
   vars: Readonly<Record<string, tf.Variable>>;
   trainable: readonly string[];
   optimizer: AdamW;
-  batch: MeteorBatch;
+  batch: MeteorBatch | PerceptionBatch;
   lr: number;
   clipNorm: number;
 }): Promise<StepResult> {
@@ -74,6 +88,7 @@ export async function trainStep(opts: {
     opts.lr,
   );
   tf.dispose(Object.values(named));
+  if ("kind" in batch) return { loss, gradNorm, tokens: 0, inputTokens: batch.images.count * cfg.vision.numPatches };
   let tokens = 0;
   for (const t of batch.mlm.targets!) if (t >= 0) tokens++;
   let inputTokens = 0;

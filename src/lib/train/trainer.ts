@@ -7,26 +7,44 @@
  * Determinism: the batch of (stage, step) is a pure function of the seed (a seeded shuffle
  * per epoch), so a run resumed from a checkpoint continues with exactly the batches and
  * optimizer state it would have had.
+ *
+ * Training data is either a fixed list of items (epochs over it) or a `TrainStream`: an
+ * endless generator where step s of a stage reads items s·B … s·B + B − 1 of that stage's
+ * own stretch of the stream, so no sample is seen twice and none can be memorised.
  */
 import type * as tf from "../tf.ts";
 import { placeTor, type TorPlacement } from "../data/insert-tor.ts";
 import { mulberry32 } from "../nn/init.ts";
-import { buildBatch, type BatchItem, type MeteorBatch, type TokenizerLike } from "../meteor/batch.ts";
+import { buildBatch, buildPerceptionBatch, type BatchItem, type MeteorBatch, type PerceptionBatch, type TokenizerLike } from "../meteor/batch.ts";
 import type { MeteorConfig } from "../meteor/config.ts";
 import { selectParts } from "../meteor/params.ts";
 import { AdamW, type AdamWState } from "./adamw.ts";
 import { evaluate, type EvalResult } from "./evaluate.ts";
+import { evaluatePerception } from "./evaluate-perception.ts";
 import { cosineLr } from "./schedule.ts";
 import { STAGES_OF, batchKind, trainableParts, type Stage, type System } from "./stages.ts";
 import { batchLoss, trainStep, type StepResult } from "./step.ts";
+
+/**
+ * An endless, deterministic source of training items (e.g. generated and rendered on
+ * demand, `run-data.ts`). `items(start, count)` returns items start … start + count − 1;
+ * the same indices always give the same items.
+ */
+export interface TrainStream {
+  readonly kind: "stream";
+  items(start: number, count: number): Promise<BatchItem[]>;
+}
+
+/** Stream indices of stage k start at k · STREAM_STAGE_STRIDE: each stage reads its own samples. */
+export const STREAM_STAGE_STRIDE = 100_000_000;
 
 export interface TrainOptions {
   /** Which system: Meteor, or a baseline ("mlm" alone, "oracle" with the rationale). */
   system: System;
   /** Seeds initialisation elsewhere and the data order here. */
   seed: number;
-  /** Optimisation steps per stage. */
-  steps: Readonly<Record<Stage, number>>;
+  /** Optimisation steps per stage ("perceive" may be left out: 0). */
+  steps: Readonly<Record<Exclude<Stage, "perceive">, number> & { perceive?: number }>;
   batchSize: number;
   /** Peak learning rate of every stage (cosine to `lr · lrFloorRatio`). */
   lr: number;
@@ -89,15 +107,21 @@ export class Trainer {
     readonly cfg: MeteorConfig,
     readonly vars: Readonly<Record<string, tf.Variable>>,
     readonly tokenizer: TokenizerLike,
-    readonly data: { readonly train: readonly BatchItem[]; readonly validation: readonly BatchItem[] },
+    readonly data: { readonly train: readonly BatchItem[] | TrainStream; readonly validation: readonly BatchItem[] },
     readonly options: TrainOptions,
     resume?: { state: TrainerState; optimizer?: AdamWState },
   ) {
-    this.stages = STAGES_OF[options.system].filter((s) => options.steps[s] > 0);
+    this.stages = STAGES_OF[options.system].filter((s) => (options.steps[s] ?? 0) > 0);
     this.optimizer = new AdamW();
     this.state = resume?.state ?? { stageIndex: 0, stageStep: 0, history: [], validation: [] };
     if (resume?.optimizer) this.optimizer.state = resume.optimizer;
-    if (data.train.length === 0) throw new Error("no training samples");
+    if (!isStream(data.train) && data.train.length === 0) throw new Error("no training samples");
+  }
+
+  /** The fixed training list (the stream has none). */
+  #fixed(): readonly BatchItem[] {
+    if (isStream(this.data.train)) throw new Error("this trainer reads a stream: it has no fixed training set");
+    return this.data.train;
   }
 
   get finished(): boolean {
@@ -109,7 +133,7 @@ export class Trainer {
   }
 
   get totalSteps(): number {
-    return this.stages.reduce((n, s) => n + this.options.steps[s], 0);
+    return this.stages.reduce((n, s) => n + this.stageSteps(s), 0);
   }
 
   get globalStep(): number {
@@ -122,7 +146,12 @@ export class Trainer {
   }
 
   #stepsBefore(stageIndex: number): number {
-    return this.stages.slice(0, stageIndex).reduce((n, s) => n + this.options.steps[s], 0);
+    return this.stages.slice(0, stageIndex).reduce((n, s) => n + this.stageSteps(s), 0);
+  }
+
+  /** Optimisation steps of `stage`. */
+  stageSteps(stage: Stage): number {
+    return this.options.steps[stage] ?? 0;
   }
 
   placeTorFn(): (r: string) => string | null {
@@ -134,7 +163,12 @@ export class Trainer {
     let items = this.#usable.get(stage);
     if (!items) {
       const place = this.placeTorFn();
-      items = stage === "embed" ? this.stepOneItems().filter((it) => it.embedAnswer || place(it.sample.rationale) !== null) : [...this.data.train];
+      items =
+        stage === "embed"
+          ? this.stepOneItems().filter((it) => it.embedAnswer || place(it.sample.rationale) !== null)
+          : stage === "perceive"
+            ? this.#fixed().filter((it) => it.pixels)
+            : [...this.#fixed()];
       if (items.length === 0) throw new Error(`no training sample has a rationale long enough for ${this.cfg.numTor} <tor> tokens`);
       this.#usable.set(stage, items);
     }
@@ -143,15 +177,53 @@ export class Trainer {
 
   /** The training set as step 1 sees it: all but `rationaleShare` of it marked `embedAnswer`. */
   stepOneItems(): BatchItem[] {
-    const n = this.data.train.length;
+    const train = this.#fixed();
+    const n = train.length;
     const share = this.options.rationaleShare;
-    if (share >= 1) return [...this.data.train];
+    if (share >= 1) return [...train];
     const withRationale = new Set(shuffled(n, this.options.seed * 7_919 + 104_729).slice(0, Math.round(share * n)));
-    return this.data.train.map((it, i) => (withRationale.has(i) ? it : { ...it, embedAnswer: true }));
+    return train.map((it, i) => (withRationale.has(i) ? it : { ...it, embedAnswer: true }));
+  }
+
+  /**
+   * The batch of `step` in `stage`, from the fixed set (`batchAt`) or from the stream: items
+   * s·B … s·B + B − 1 of the stage's stretch. In step 1, a stream item embeds its answer
+   * instead of its rationale with probability 1 − rationaleShare (a hash of seed and index),
+   * and items whose rationale is too short for the `<tor>`s are dropped from the batch.
+   */
+  async batchFor(stage: Stage, step: number): Promise<MeteorBatch | PerceptionBatch> {
+    const train = this.data.train;
+    if (!isStream(train)) return this.batchAt(stage, step);
+    if (stage === "perceive") return buildPerceptionBatch(await this.#imageItems(train, step));
+    const B = this.options.batchSize;
+    const start = this.stages.indexOf(stage) * STREAM_STAGE_STRIDE + step * B;
+    let items = await train.items(start, B);
+    if (stage === "embed") {
+      const share = this.options.rationaleShare;
+      const place = this.placeTorFn();
+      items = items
+        .map((it, i) => (share < 1 && unitHash(this.options.seed, start + i) >= share ? { ...it, embedAnswer: true } : it))
+        .filter((it) => it.embedAnswer || place(it.sample.rationale) !== null);
+      if (items.length === 0) throw new Error(`no sample of stream batch ${step} has a rationale long enough for ${this.cfg.numTor} <tor> tokens`);
+    }
+    return this.batchOf(items, stage);
+  }
+
+  /**
+   * The perceive stage's items of `step` from the stream: the image-bearing items among the
+   * next B·F/(F − text families) stream items, so a batch holds about B images.
+   */
+  async #imageItems(train: TrainStream, step: number): Promise<BatchItem[]> {
+    const B = this.options.batchSize;
+    const start = this.stages.indexOf("perceive") * STREAM_STAGE_STRIDE + step * 2 * B;
+    return (await train.items(start, 2 * B)).filter((it) => it.pixels).slice(0, B);
   }
 
   /** The batch of `step` in `stage`: a seeded shuffle per epoch, so it depends on nothing else. */
-  batchAt(stage: Stage, step: number): MeteorBatch {
+  batchAt(stage: "perceive", step: number): PerceptionBatch;
+  batchAt(stage: Exclude<Stage, "perceive">, step: number): MeteorBatch;
+  batchAt(stage: Stage, step: number): MeteorBatch | PerceptionBatch;
+  batchAt(stage: Stage, step: number): MeteorBatch | PerceptionBatch {
     const items = this.usableItems(stage);
     const B = Math.min(this.options.batchSize, items.length);
     const perEpoch = Math.floor(items.length / B);
@@ -163,7 +235,11 @@ export class Trainer {
   }
 
   /** `items` laid out as `stage` trains on them. */
-  batchOf(items: readonly BatchItem[], stage: Stage): MeteorBatch {
+  batchOf(items: readonly BatchItem[], stage: "perceive"): PerceptionBatch;
+  batchOf(items: readonly BatchItem[], stage: Exclude<Stage, "perceive">): MeteorBatch;
+  batchOf(items: readonly BatchItem[], stage: Stage): MeteorBatch | PerceptionBatch;
+  batchOf(items: readonly BatchItem[], stage: Stage): MeteorBatch | PerceptionBatch {
+    if (stage === "perceive") return buildPerceptionBatch(items);
     return buildBatch(items, this.tokenizer, {
       ...batchKind(stage, this.options.system),
       numTor: this.cfg.numTor,
@@ -176,19 +252,20 @@ export class Trainer {
   async step(): Promise<StepReport> {
     if (this.finished) throw new Error("training is finished");
     const stage = this.stage;
-    const stageSteps = this.options.steps[stage];
+    const stageSteps = this.stageSteps(stage);
     const s = this.state.stageStep;
     const lr = cosineLr(
       { peak: this.options.lr, floor: this.options.lr * this.options.lrFloorRatio, warmupSteps: Math.min(this.options.warmupSteps, stageSteps), totalSteps: stageSteps },
       s,
     );
-    const trainable = Object.keys(selectParts(this.vars, trainableParts(stage, this.options.system, this.options)));
+    const perceived = this.stages.includes("perceive");
+    const trainable = Object.keys(selectParts(this.vars, trainableParts(stage, this.options.system, { trainVision: this.options.trainVision, perceived })));
     const result = await trainStep({
       cfg: this.cfg,
       vars: this.vars,
       trainable,
       optimizer: this.optimizer,
-      batch: this.batchAt(stage, s),
+      batch: await this.batchFor(stage, s),
       lr,
       clipNorm: this.options.clipNorm,
     });
@@ -215,6 +292,9 @@ export class Trainer {
     let result: EvalResult;
     if (stage === "answer" && this.options.system !== "rationale") { // the rationale system is scored by loss here: writing 128 rationales would cost more than training
       result = await evaluate(this.cfg, this.vars, this.tokenizer, items, { system: this.options.system, batchSize: this.options.batchSize });
+    } else if (stage === "perceive") {
+      const { slots: _, ...overall } = await evaluatePerception(this.cfg, this.vars, items.filter((it) => it.pixels), this.options.batchSize);
+      result = overall;
     } else {
       const place = this.placeTorFn();
       const usable = stage === "embed" ? items.filter((it) => place(it.sample.rationale) !== null) : items;
@@ -230,6 +310,21 @@ export class Trainer {
     this.state.validation.push(entry);
     return entry;
   }
+}
+
+function isStream(train: readonly BatchItem[] | TrainStream): train is TrainStream {
+  return !Array.isArray(train) && (train as TrainStream).kind === "stream";
+}
+
+/** A number in [0, 1) from (seed, index), the same on every platform. */
+function unitHash(seed: number, index: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
 }
 
 /** A seeded Fisher–Yates permutation of 0…n−1. */

@@ -23,6 +23,14 @@ export interface VisionConfigInput {
   channels?: number;
   /** LayerNorm epsilon. Default 1e-5. */
   layerNormEps?: number;
+  /**
+   * Per-channel pixel mean subtracted before the patch embedding (CLIP's processor:
+   * `image_mean` [0.481, 0.458, 0.408]). Default [0, 0, 0]: pixels in as they are. The
+   * playground's presets use the generator's own statistics (`GENERATOR_PIXEL_STATS`).
+   */
+  pixelMean?: readonly number[];
+  /** Per-channel pixel std the centred pixels are divided by (CLIP: [0.269, 0.261, 0.276]). Default [1, 1, 1]. */
+  pixelStd?: readonly number[];
 }
 
 export interface VisionConfig {
@@ -34,11 +42,24 @@ export interface VisionConfig {
   readonly mlpDim: number;
   readonly channels: number;
   readonly layerNormEps: number;
+  /** [channels]: subtracted from every pixel before the patch embedding. */
+  readonly pixelMean: readonly number[];
+  /** [channels]: positive; the centred pixels are divided by it. */
+  readonly pixelStd: readonly number[];
   /** (imageSize / patchSize)²: patch tokens per image = features handed to the projectors. CLIP-L/14-336: 576. */
   readonly numPatches: number;
 }
 
-const KNOWN = new Set(["imageSize", "patchSize", "dModel", "nLayer", "nHead", "mlpDim", "channels", "layerNormEps"]);
+const KNOWN = new Set(["imageSize", "patchSize", "dModel", "nLayer", "nHead", "mlpDim", "channels", "layerNormEps", "pixelMean", "pixelStd"]);
+
+/** A per-channel list of `channels` finite numbers (positive ones for `positive`). */
+function channelList(name: string, v: readonly number[] | undefined, channels: number, fill: number, positive: boolean): readonly number[] {
+  if (v === undefined) return Object.freeze(Array.from({ length: channels }, () => fill));
+  if (!Array.isArray(v) || v.length !== channels || v.some((x) => typeof x !== "number" || !Number.isFinite(x) || (positive && !(x > 0)))) {
+    throw new ConfigError(`${name} must be a list of ${channels} ${positive ? "positive" : "finite"} numbers (one per channel), got ${JSON.stringify(v)}`);
+  }
+  return Object.freeze([...v]);
+}
 
 export function resolveVisionConfig(input: VisionConfigInput): VisionConfig {
   if (input === null || typeof input !== "object") throw new ConfigError("vision config must be an object");
@@ -52,6 +73,7 @@ export function resolveVisionConfig(input: VisionConfigInput): VisionConfig {
   const nHead = intField("vision.nHead", input.nHead);
   if (dModel % nHead !== 0) throw new ConfigError(`vision.dModel (${dModel}) must be divisible by vision.nHead (${nHead})`);
   const eps = positiveField("vision.layerNormEps", input.layerNormEps ?? 1e-5);
+  const channels = intField("vision.channels", input.channels ?? 3);
   return Object.freeze({
     imageSize,
     patchSize,
@@ -59,8 +81,10 @@ export function resolveVisionConfig(input: VisionConfigInput): VisionConfig {
     nLayer: intField("vision.nLayer", input.nLayer),
     nHead,
     mlpDim: intField("vision.mlpDim", input.mlpDim),
-    channels: intField("vision.channels", input.channels ?? 3),
+    channels,
     layerNormEps: eps,
+    pixelMean: channelList("vision.pixelMean", input.pixelMean, channels, 0, false),
+    pixelStd: channelList("vision.pixelStd", input.pixelStd, channels, 1, true),
     numPatches: (imageSize / patchSize) ** 2,
   });
 }
@@ -73,4 +97,6 @@ export const CLIP_L14_336: VisionConfigInput = {
   nLayer: 24,
   nHead: 16,
   mlpDim: 4096,
+  pixelMean: [0.48145466, 0.4578275, 0.40821073], // openai/clip-vit-large-patch14-336 preprocessor_config.json
+  pixelStd: [0.26862954, 0.26130258, 0.27577711],
 };

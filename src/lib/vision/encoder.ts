@@ -17,7 +17,10 @@ export class ImageShapeError extends Error {
   override name = "ImageShapeError";
 }
 
-/** images: [b, H, W, c] in [0, 1] → patch features [b, numPatches, dModel] */
+/**
+ * images: [b, H, W, c] in [0, 1] → patch features [b, numPatches, dModel]. Pixels are first
+ * normalised per channel, (x − pixelMean) / pixelStd, as CLIP's processor does.
+ */
 export function visionEncode(params: VisionParams, cfg: VisionConfig, images: tf.Tensor4D): tf.Tensor3D {
   const [b, H, W, c] = images.shape;
   if (H !== cfg.imageSize || W !== cfg.imageSize || c !== cfg.channels) {
@@ -30,7 +33,8 @@ export function visionEncode(params: VisionParams, cfg: VisionConfig, images: tf
   const d = cfg.dModel;
   const w = (n: string) => params[n]!;
   return tf.tidy(() => {
-    const patches = images
+    const normalised = images.sub(tf.tensor1d(cfg.pixelMean as number[])).div(tf.tensor1d(cfg.pixelStd as number[])); // [b, H, W, c]
+    const patches = normalised
       .reshape([b, g, P, g, P, c])
       .transpose([0, 1, 3, 5, 2, 4]) // [b, g, g, c, P, P]: conv weight order (c, kh, kw)
       .reshape([b, g * g, c * P * P]); // [b, np, c·P·P]

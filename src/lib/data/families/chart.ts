@@ -229,9 +229,21 @@ const tableColumnDiff: Template = {
   },
 };
 
+// ── perception tier: one bar read off the chart ─────────────────────────────────────────
+const readBar: Template = {
+  name: "read-bar",
+  draft(rng) {
+    const img = barChart(rng);
+    const ref = pick(rng, img.bars);
+    const q = pick(rng, [`What value does the ${ref.colour} bar show?`, `How tall is the ${ref.colour} bar?`]);
+    return draft(rng, this.name, q, [barIntro(rng, img.bars.length), barRead(rng, img.bars), `The ${ref.colour} bar reaches ${ref.value}.`], ref.value, img);
+  },
+};
+
 export const chart: FamilyDefinition = {
   family: "chart",
   answers: [...range(0, 20).map(String), ...CHART_COLOURS],
   hygiene: "instance-key",
   templates: [barMinusMin, maxPlusMin, countTaller, secondTallest, lineRise, linePeak, lineDrops, tableRowTotal, tableLargestRow, tableColumnDiff],
+  perception: [readBar],
 };

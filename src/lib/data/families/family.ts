@@ -8,6 +8,14 @@ export interface Template {
   draft(rng: Rng, split: Split): Draft;
 }
 
+/**
+ * "reasoning": the family's questions, which need what is read combined or computed;
+ * "perception": questions that need one thing read off the image and nothing more (one
+ * digit, one bar, one count), so a report can show reading apart from reasoning.
+ */
+export const TIERS = ["reasoning", "perception"] as const;
+export type Tier = (typeof TIERS)[number];
+
 export interface FamilyDefinition {
   readonly family: Family;
   /** Every answer the family can produce; a uniform guess over it is the chance level. */
@@ -18,8 +26,10 @@ export interface FamilyDefinition {
    * must equal the split asked for.
    */
   readonly hygiene: "digit-pools" | "instance-key";
-  /** Drawn uniformly. */
+  /** The reasoning tier's templates, drawn uniformly. */
   readonly templates: readonly Template[];
+  /** The perception tier's templates (none for text-only families). */
+  readonly perception: readonly Template[];
 }
 
 /** "So the answer is 7." in one of a few phrasings. */

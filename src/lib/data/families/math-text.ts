@@ -172,4 +172,5 @@ export const mathText: FamilyDefinition = {
   answers: range(0, 20).map(String),
   hygiene: "instance-key",
   templates: [groupsMinus, change, arriveLeave, age, share, pages, together],
+  perception: [],
 };

@@ -215,9 +215,23 @@ const evaluateThenAdd: Template = {
   },
 };
 
+// ── perception tier: one digit read off a row ───────────────────────────────────────────
+const readDigit: Template = {
+  name: "read-digit",
+  draft(rng, split) {
+    const ls = labels(rng, 3);
+    const img = image(rng, split, "row", ls);
+    const at = randInt(rng, 0, 2);
+    const which = ["first", "second", "third"][at]!;
+    const q = pick(rng, [`What is the ${which} digit from the left?`, `Which digit is written ${which} from the left?`]);
+    return draft(rng, this.name, q, [rowIntro(rng), rowRead(rng, ls), `The ${which} digit from the left is ${ls[at]}.`], ls[at]!, img);
+  },
+};
+
 export const mathVision: FamilyDefinition = {
   family: "math-vision",
   answers: range(0, 20).map(String),
   hygiene: "digit-pools",
   templates: [twoLargestSum, maxMinusMin, countGreater, outerMinusMiddle, diagonalSum, rowDifference, columnMaxSum, evaluate, evaluateThenAdd],
+  perception: [readDigit],
 };

@@ -180,9 +180,26 @@ const neitherCount: Template = {
   },
 };
 
+// ── perception tier: one count ──────────────────────────────────────────────────────────
+const countColour: Template = {
+  name: "count-colour",
+  draft(rng) {
+    const img = scene(rng);
+    const c = pick(rng, SCENE_COLOURS);
+    const os = img.objects.filter((o) => o.colour === c);
+    const n = os.length;
+    const q = pick(rng, [`How many ${c} shapes are there?`, `Count the ${c} shapes. How many are there?`]);
+    return draft(rng, this.name, q, img, [
+      n ? `The ${c} shapes are ${listing(os.map((o) => `a ${o.size} ${o.shape} in row ${o.row + 1}`))}.` : `No shape is ${c}.`,
+      `That makes ${n} ${c} ${plural(n, "shape")}.`,
+    ], n);
+  },
+};
+
 export const sceneFamily: FamilyDefinition = {
   family: "scene",
   answers: [...range(0, 7).map(String), "yes", "no", ...SCENE_COLOURS, ...SHAPES],
   hygiene: "instance-key",
   templates: [countLeftOf, countAbove, sameColourAs, moreThan, rightmostColour, leftmostShape, neitherCount],
+  perception: [countColour],
 };

@@ -1,0 +1,53 @@
+/**
+ * The data of a training run (Node: images are rendered with sharp): its fixed samples per
+ * split, the endless training stream, and the samples the tokenizer and the template prior
+ * are fitted on. Everything is generated from the run's data seed, so every system and
+ * seed of an experiment that shares a data seed sees the same samples.
+ *
+ * Stream item i is sample ⌊i / F⌋ of family `families[i mod F]` of the train split — the
+ * same rule as `generateDataset`, so the first `trainSize` items of the stream are exactly
+ * the fixed training set.
+ */
+import { generateDataset, generateSample } from "../data/dataset.ts";
+import { renderImage } from "../data/render-node.ts";
+import type { Sample, Split } from "../data/sample.ts";
+import type { BatchItem } from "../meteor/batch.ts";
+import type { RunConfig } from "./run-config.ts";
+import type { TrainStream } from "./trainer.ts";
+
+/** The run's fixed samples of `split` (for "train": also what tokenizer and prior are fitted on). */
+export function runSamples(run: Pick<RunConfig, "trainSize" | "validationSize" | "testSize" | "dataSeed" | "families" | "tiers">, split: Split): Sample[] {
+  const n = split === "train" ? run.trainSize : split === "validation" ? run.validationSize : run.testSize;
+  return generateDataset({ n, seed: run.dataSeed, split, families: run.families, tiers: run.tiers });
+}
+
+/** A sample with its rendered image ([size, size, 3] in [0, 1]) when it has one. */
+export async function renderItem(sample: Sample, size: number): Promise<BatchItem> {
+  return sample.image ? { sample, pixels: (await renderImage(sample.image, { size })).pixels } : { sample };
+}
+
+/**
+ * The run's training stream at `size` px. Each call renders its items and starts rendering
+ * the next range of the same length, so the following step's batch is usually ready.
+ */
+export function trainStream(run: Pick<RunConfig, "dataSeed" | "families" | "tiers">, size: number): TrainStream {
+  const F = run.families.length;
+  const cache = new Map<number, Promise<BatchItem>>();
+  const item = (i: number) => {
+    let p = cache.get(i);
+    if (!p) {
+      p = renderItem(generateSample(run.families[i % F]!, "train", Math.floor(i / F), run.dataSeed, run.tiers), size);
+      cache.set(i, p);
+    }
+    return p;
+  };
+  return {
+    kind: "stream",
+    async items(start, count) {
+      const out = await Promise.all(Array.from({ length: count }, (_, k) => item(start + k)));
+      for (const i of [...cache.keys()]) if (i < start + count) cache.delete(i);
+      for (let k = 0; k < count; k++) item(start + count + k).catch(() => undefined); // prefetch; errors surface when awaited
+      return out;
+    },
+  };
+}
