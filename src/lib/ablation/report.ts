@@ -5,20 +5,16 @@
  * cache and the paper's table and writes the files (`reportCsv`, `cellsCsv`).
  */
 import type { Plan } from "./plan.ts";
+import { paperMean, type PaperRow } from "./paper-table.ts";
+
+export { parsePaperTable3, type PaperRow } from "./paper-table.ts";
 import type { CellResult, MachineInfo } from "./result.ts";
 import { FRACTION, NON_NEGATIVE, seedStat, type SeedStat } from "./stats.ts";
 import { summarizeVerdicts, verdictOf, type SweepSummary, type Verdict } from "./verdict.ts";
+import type { PairedComparison } from "./paired.ts";
+import { buildStudyReport, type StudyFactor, type StudyReport } from "./study-report.ts";
 
 export const REPORT_FORMAT = 1;
-
-/** One row of the paper's Table 3 (data/paper/ablations-table3.csv). */
-export interface PaperRow {
-  factor: string;
-  variant: string;
-  fullModel: boolean;
-  /** Metric → score; null where the paper reports none ("-"). */
-  scores: Record<string, number | null>;
-}
 
 export interface VariantReport {
   id: string;
@@ -71,22 +67,15 @@ export interface AblationReport {
   factors: FactorReport[];
   /** The sweep against the paper, over all factors (`summarizeVerdicts`). */
   summary: SweepSummary;
-}
-
-/** Parses data/paper/ablations-table3.csv (factor,variant,is_full_model,metrics…; "-" = not reported). */
-export function parsePaperTable3(text: string): PaperRow[] {
-  const [header, ...rows] = text.trim().split(/\r?\n/).map((l) => l.split(",").map((c) => c.trim()));
-  if (!header || header[0] !== "factor" || header[1] !== "variant") throw new Error("ablations-table3.csv: header must start factor,variant");
-  const metrics = header.slice(3);
-  return rows.map((r, i) => {
-    if (r.length !== header.length) throw new Error(`ablations-table3.csv:${i + 2}: ${r.length} fields, header has ${header.length}`);
-    return {
-      factor: r[0]!,
-      variant: r[1]!,
-      fullModel: r[2] === "true",
-      scores: Object.fromEntries(metrics.map((m, j) => [m, r[3 + j] === "-" ? null : Number(r[3 + j])])),
-    };
-  });
+  /** Test questions per cell. */
+  evalQuestions: number;
+  /**
+   * Paired comparisons over seeds (`study-report.ts`): meteor-vs-mlm, meteor-vs-oracle,
+   * real-vs-blank-images, each with its 95% interval and minimum detectable difference.
+   */
+  comparisons: PairedComparison[];
+  /** Per Table 3 factor: the paper's best variant against each other, paired, with a verdict (agree / disagree / no effect). */
+  paired: StudyFactor[];
 }
 
 /** A factor's verdict from its variants' overall accuracy (`verdictOf`). */
@@ -96,12 +85,6 @@ export function factorVerdict(f: Pick<FactorReport, "comparable" | "note" | "var
     { comparable: f.comparable, ...(f.note ? { note: f.note } : {}) },
   );
 }
-
-const paperMean = (row: PaperRow | null): number | null => {
-  if (!row) return null;
-  const xs = ["MMB", "MM_Vet"].map((m) => row.scores[m]).filter((x): x is number => typeof x === "number");
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
-};
 
 export function buildReport(
   plan: Plan,
@@ -156,8 +139,11 @@ export function buildReport(
     machine: meta.machine,
     factors,
     summary: summarizeVerdicts(factors),
+    ...pairedSection(buildStudyReport(plan, results, meta)),
   };
 }
+
+const pairedSection = (s: StudyReport) => ({ evalQuestions: s.evalQuestions, comparisons: s.comparisons, paired: s.factors });
 
 const csvCell = (v: unknown): string => {
   const s = v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? "" : String(v);

@@ -19,7 +19,7 @@
  */
 import type { Plan } from "./plan.ts";
 import { pairedComparison, pairedWinner, type PairedComparison } from "./paired.ts";
-import type { PaperRow } from "./report.ts";
+import { paperMean, type PaperRow } from "./paper-table.ts";
 import type { CellResult, MachineInfo } from "./result.ts";
 
 export const STUDY_REPORT_FORMAT = 1;
@@ -75,10 +75,6 @@ function paired(name: string, a: string, b: string, va: Map<number, number>, vb:
 }
 
 const overall = (r: CellResult) => r.test.overall.accuracy;
-const paperMean = (row: PaperRow | undefined): number | null => {
-  const xs = row ? ["MMB", "MM_Vet"].map((m) => row.scores[m]).filter((x): x is number => typeof x === "number") : [];
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
-};
 
 export function buildStudyReport(
   plan: Plan,

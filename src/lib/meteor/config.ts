@@ -94,6 +94,15 @@ export const METEOR_PRESETS = {
     imageFeatureNorm: true,
     factHead: true,
   },
+  /** The study's sizes: tiny's, trained from the committed base (`data/checkpoints/study-base`). */
+  study: {
+    vocabSize: 512,
+    vision: { imageSize: 32, patchSize: 8, dModel: 64, nLayer: 1, nHead: 4, mlpDim: 128, ...GENERATOR_PIXELS },
+    mamba: { dModel: 64, nLayer: 2, dState: 8 },
+    mlm: { dModel: 96, nLayer: 2, nHead: 4, nKvHead: 2, ffnDim: 192 },
+    imageFeatureNorm: true,
+    factHead: true,
+  },
   small: {
     vocabSize: 512,
     vision: { imageSize: 32, patchSize: 4, dModel: 96, nLayer: 2, nHead: 4, mlpDim: 192, ...GENERATOR_PIXELS },

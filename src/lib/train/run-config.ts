@@ -98,6 +98,23 @@ export interface RunConfig {
 /** Per-preset defaults: how long each stage trains, how much data. */
 export const RUN_PRESETS: Record<string, Omit<RunConfigInput, "preset">> = {
   tiny: { trainSize: 2000, validationSize: 128, testSize: 400, steps: { pretrain: 250, embed: 120, answer: 200 }, batchSize: 16, lr: 3e-3 },
+  /**
+   * The study: fresh samples every step, both question tiers, and the committed base in
+   * place of the perceive and pretrain stages (made by `npm run meteor -- train --preset
+   * study --base none --system mlm --steps-perceive 1500 --steps-pretrain 2500
+   * --steps-answer 0 --out data/checkpoints/study-base`). 2000 test questions.
+   */
+  study: {
+    trainData: "stream",
+    tiers: ["reasoning", "perception"],
+    base: "data/checkpoints/study-base",
+    trainSize: 4000,
+    validationSize: 128,
+    testSize: 2000,
+    steps: { perceive: 0, pretrain: 0, embed: 300, answer: 600 },
+    batchSize: 16,
+    lr: 3e-3,
+  },
   small: { trainSize: 6000, validationSize: 256, testSize: 800, steps: { pretrain: 1200, embed: 600, answer: 900 }, batchSize: 16, lr: 2e-3 },
 };
 
