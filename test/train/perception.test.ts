@@ -116,7 +116,7 @@ describe("perceive stage", () => {
       tf.tidy(() => meteorLogits(structureParams(vars), cfg, buildBatch(its, tokenizer, { system: "mlm", stage: "answer", numTor: cfg.numTor, numPatches: cfg.vision.numPatches })).dataSync());
     const a = logits(images);
     const b = logits(withImages(images, "blank"));
-    expect(a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0)).toBeGreaterThan(1e-2);
+    expect(Array.from(a as Float32Array).reduce((m: number, x: number, i: number) => Math.max(m, Math.abs(x - (b[i] as number))), 0)).toBeGreaterThan(1e-2);
     tf.dispose(Object.values(vars));
   });
 });

@@ -16,7 +16,7 @@
  * The embedder factor has no XLNet (its permutation objective has no counterpart here).
  */
 import { ConfigError } from "../config-fields.ts";
-import type { RunConfigInput } from "../train/run-config.ts";
+import { RUN_PRESETS, type RunConfigInput } from "../train/run-config.ts";
 
 export const FACTOR_NAMES = ["embedder", "backbone", "tor_count", "tor_position", "mamba_x_rationale", "step1_rationale_share", "baselines"] as const;
 export type FactorName = (typeof FACTOR_NAMES)[number];
@@ -76,8 +76,17 @@ const share = (s: number, paper: string | null): Variant => ({
   overrides: { rationaleShare: s },
 });
 
-/** The factors for a preset ("tiny", "small": the backbone sizes are the preset's). */
+/**
+ * The factors for a preset ("tiny", "small": the backbone sizes are the preset's). A preset
+ * that starts from a base checkpoint (study) has no backbone factor: another MLM size needs
+ * a base of its own.
+ */
 export function ablationFactors(preset: string): Factor[] {
+  const all = allFactors(preset);
+  return RUN_PRESETS[preset]?.base ? all.filter((f) => f.name !== "backbone") : all;
+}
+
+function allFactors(preset: string): Factor[] {
   const bb = BACKBONES[preset];
   if (!bb) throw new ConfigError(`no ablation backbone sizes for preset "${preset}"; known: ${Object.keys(BACKBONES).join(", ")}`);
   const mlm = (m: typeof bb.small) => `MLM ${m!.dModel}×${m!.nLayer}`;

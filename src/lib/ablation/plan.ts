@@ -91,6 +91,8 @@ export function planCells(opts: PlanOptions): Plan {
   const all = ablationFactors(opts.preset);
   const names = opts.factors ?? FACTOR_NAMES;
   for (const n of names) if (!FACTOR_NAMES.includes(n)) throw new ConfigError(`unknown ablation factor "${n}"; known: ${FACTOR_NAMES.join(", ")}`);
+  const missing = names.filter((n) => !all.some((f) => f.name === n));
+  if (missing.length && names.length < FACTOR_NAMES.length) throw new ConfigError(`preset "${opts.preset}" has no factor ${missing.join(", ")} (it starts from a base checkpoint, whose MLM size is fixed)`);
   const factors = all.filter((f) => names.includes(f.name));
   const cells: PlannedCell[] = [];
   const byKey = new Map<string, PlannedCell>();
