@@ -1,8 +1,10 @@
 /**
- * Loader: the ablation sweep's report (`data/ablations/tiny.json`, written by `meteor
- * ablate`) for the Ablations page, with the paper's Table 3 rows. Without a report yet, the
- * report of an empty cache: every factor and variant planned, none finished, so the page
- * says "no results yet" per factor. JSON on stdout; problems on stderr with a non-zero exit.
+ * Loader: the ablation sweeps' reports for the Ablations page — the study's
+ * (`data/ablations/study.json`, with its paired comparisons; null before one is committed)
+ * and the tiny sweep's (`data/ablations/tiny.json`) — with the paper's Table 3 rows. Without
+ * a tiny report yet, the report of an empty cache: every factor and variant planned, none
+ * finished, so the page says "no results yet" per factor. JSON on stdout; problems on stderr
+ * with a non-zero exit.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -31,7 +33,9 @@ try {
     const none = { cpus: 0, cpuModel: "", memoryGiB: 0, platform: "", node: "", backend: "" };
     report = buildReport(planCells({ preset: PRESET }), new Map(), { command: "", commit: "", machine: none, families: FAMILIES, paper, generatedAt: "" });
   }
-  process.stdout.write(JSON.stringify({ report, paper }));
+  const studyFile = `${DATA}ablations/study.json`;
+  const study = existsSync(studyFile) ? (JSON.parse(readFileSync(studyFile, "utf8")) as AblationReport) : null;
+  process.stdout.write(JSON.stringify({ report, study, paper }));
 } catch (err) {
   process.stderr.write(`ablations loader: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
