@@ -84,25 +84,20 @@ export function resolveMeteorConfig(input: MeteorConfigInput): MeteorConfig {
 /** The generator's pixel statistics as vision config fields (`../data/pixel-stats.ts`). */
 const GENERATOR_PIXELS = { pixelMean: GENERATOR_PIXEL_STATS.mean, pixelStd: GENERATOR_PIXEL_STATS.std };
 
+const TINY = {
+  vocabSize: 512,
+  vision: { imageSize: 32, patchSize: 8, dModel: 64, nLayer: 1, nHead: 4, mlpDim: 128, ...GENERATOR_PIXELS },
+  mamba: { dModel: 64, nLayer: 2, dState: 8 },
+  mlm: { dModel: 96, nLayer: 2, nHead: 4, nKvHead: 2, ffnDim: 192 },
+  imageFeatureNorm: true,
+  factHead: true,
+} as const;
+
 /** Named sizes. `tiny` trains in minutes on two CPU cores; `meteor-7b` is the paper's model. */
 export const METEOR_PRESETS = {
-  tiny: {
-    vocabSize: 512,
-    vision: { imageSize: 32, patchSize: 8, dModel: 64, nLayer: 1, nHead: 4, mlpDim: 128, ...GENERATOR_PIXELS },
-    mamba: { dModel: 64, nLayer: 2, dState: 8 },
-    mlm: { dModel: 96, nLayer: 2, nHead: 4, nKvHead: 2, ffnDim: 192 },
-    imageFeatureNorm: true,
-    factHead: true,
-  },
-  /** The study's sizes: tiny's, trained from the committed base (`data/checkpoints/study-base`). */
-  study: {
-    vocabSize: 512,
-    vision: { imageSize: 32, patchSize: 8, dModel: 64, nLayer: 1, nHead: 4, mlpDim: 128, ...GENERATOR_PIXELS },
-    mamba: { dModel: 64, nLayer: 2, dState: 8 },
-    mlm: { dModel: 96, nLayer: 2, nHead: 4, nKvHead: 2, ffnDim: 192 },
-    imageFeatureNorm: true,
-    factHead: true,
-  },
+  tiny: TINY,
+  /** The study's sizes are tiny's; its runs start from the committed base (`data/checkpoints/study-base`). */
+  study: TINY,
   small: {
     vocabSize: 512,
     vision: { imageSize: 32, patchSize: 4, dModel: 96, nLayer: 2, nHead: 4, mlpDim: 192, ...GENERATOR_PIXELS },
