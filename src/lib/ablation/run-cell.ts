@@ -343,7 +343,8 @@ export async function runCell(cell: PlannedCell, opts: RunCellOptions): Promise<
     const test = await itemsOf(run, "test", cfg.vision.imageSize);
     const ev = await evaluate(cfg, vars, tokenizer, test, { system: run.system, batchSize: run.train.batchSize });
     // the same questions with blank images: how much of the accuracy comes from reading them
-    const blank = await evaluate(cfg, vars, tokenizer, withImages(test, "blank"), { system: run.system, batchSize: run.train.batchSize });
+    // (not for the oracle, whose prompt holds the rationale with every fact already read)
+    const blank = run.system === "oracle" ? null : await evaluate(cfg, vars, tokenizer, withImages(test, "blank"), { system: run.system, batchSize: run.train.batchSize });
     const evalSeconds = (performance.now() - t0) / 1000;
     const families: Record<string, Score> = {};
     for (const f of run.families) families[f] = score(ev.correct, test.flatMap((it, i) => ((it.sample as Sample).family === f ? [i] : [])));
@@ -360,7 +361,7 @@ export async function runCell(cell: PlannedCell, opts: RunCellOptions): Promise<
       run: cell.run,
       parameters: countMeteorParams(cfg),
       test: { loss: ev.loss, overall: score(ev.correct, test.map((_, i) => i)), families, tiers, correct: ev.correct.map(Number) },
-      blankImages: { overall: score(blank.correct, test.map((_, i) => i)), correct: blank.correct.map(Number) },
+      ...(blank ? { blankImages: { overall: score(blank.correct, test.map((_, i) => i)), correct: blank.correct.map(Number) } } : {}),
       timing,
       trainSeconds,
       evalSeconds,

@@ -111,9 +111,11 @@ export const RUN_PRESETS: Record<string, Omit<RunConfigInput, "preset">> = {
     trainSize: 4000,
     validationSize: 128,
     testSize: 2000,
-    steps: { perceive: 0, pretrain: 0, embed: 300, answer: 600 },
+    steps: { perceive: 0, pretrain: 0, embed: 300, answer: 900 },
     batchSize: 16,
-    lr: 3e-3,
+    // fine-tuning the pretrained base: at the pretraining rate (3e-3) the answer stage stayed at
+    // the template prior (validation 13–24 % over 700 steps); at 5e-4 it rose to 26–30 % by step 900
+    lr: 5e-4,
   },
   small: { trainSize: 6000, validationSize: 256, testSize: 800, steps: { pretrain: 1200, embed: 600, answer: 900 }, batchSize: 16, lr: 2e-3 },
 };
