@@ -144,7 +144,7 @@ export function ourThreads(): number {
 }
 
 /** The preset's Meteor config, tokenizer and rendered training items. */
-async function presetData(preset: string, nSamples: number, log: (line: string) => void) {
+export async function presetData(preset: string, nSamples: number, log: (line: string) => void) {
   const run = resolveRunConfig({ preset, trainSize: nSamples, validationSize: 8, testSize: 8 });
   const samples = generateDataset({ n: run.trainSize, seed: run.dataSeed, split: "train", families: run.families });
   const tokenizer = buildTokenizer([...samples.flatMap((s) => [s.question, s.rationale, s.answer]), ...TEMPLATE_TEXTS]);
