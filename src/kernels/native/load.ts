@@ -36,6 +36,8 @@ export interface NativeKernels {
     checkpoints: F32, dy: F32, dLast: OptF32,
     gu: F32, gdelta: F32, gA: F32, gB: F32, gC: F32, gD: F32, gz: OptF32, gDeltaBias: OptF32, gh0: OptF32,
   ): void;
+  /** Strided copy of 4-byte elements (see `c/copy.h`, `layout.ts`'s `copyMeta`); naive ≠ 0: the reference loop. */
+  copyStrided(src: F32, dst: F32, meta: Float64Array, naive: number): void;
   setThreads(n: number): number;
   info(): NativeInfo;
 }

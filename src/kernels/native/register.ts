@@ -1,19 +1,21 @@
 /**
  * Registers the native kernels for `cpu` and `wasm` — `BatchMatMul` (and with it every
- * matMul gradient), `SelectiveScan`, `SelectiveScanGrad` — in place of the JS ones, and puts
+ * matMul gradient), `SelectiveScan`, `SelectiveScanGrad`, the layout kernels `Slice`,
+ * `SplitV`, `Concat` (and on wasm a sharing `Identity`) — in place of the JS ones, and puts
  * the JS ones back on request (benchmarks and tests compare both). The scan's registered
  * gradient is the same either way (`../selective-scan/gradient.ts`).
  */
-import { BatchMatMul, getKernel, registerKernel, unregisterKernel, type KernelFunc } from "@tensorflow/tfjs-core";
+import { BatchMatMul, Concat, getKernel, Identity, registerKernel, Slice, SplitV, unregisterKernel, type KernelFunc } from "@tensorflow/tfjs-core";
 import { JS_KERNEL_BACKENDS } from "../js-kernel.ts";
 import { SelectiveScan, SelectiveScanGrad } from "../selective-scan/declaration.ts";
 import { registerScanKernels } from "../selective-scan/register.ts";
-import { loadNative, nativeUnavailableReason, type NativeInfo } from "./load.ts";
+import { nativeConcatKernel, nativeSliceKernel, nativeSplitVKernel, sharingIdentityKernel } from "./layout.ts";
+import { loadNative, nativeUnavailableReason, type NativeInfo, type NativeKernels } from "./load.ts";
 import { nativeMatMulKernel } from "./matmul.ts";
 import { nativeScanGradKernel, nativeScanKernel } from "./scan.ts";
 
-/** Per backend: the BatchMatMul that was registered before ours (restored by `unregisterNativeKernels`). */
-const replacedMatMul = new Map<string, KernelFunc>();
+/** Per "kernel/backend": the tfjs kernel registered before ours (restored by `unregisterNativeKernels`). */
+const replaced = new Map<string, KernelFunc>();
 const ours = new Set<KernelFunc>();
 
 function replace(kernelName: string, backendName: string, kernelFunc: KernelFunc): void {
@@ -27,6 +29,15 @@ export function isNativeKernel(kernelFunc: KernelFunc | undefined): boolean {
   return kernelFunc !== undefined && ours.has(kernelFunc);
 }
 
+/** Native kernels that stand in for a tfjs kernel and fall back to it: name → (addon, tfjs kernel) → ours. */
+const WRAPPED: Record<string, { backends?: readonly string[]; make(native: NativeKernels, fallback: KernelFunc): KernelFunc }> = {
+  [BatchMatMul]: { make: nativeMatMulKernel },
+  [Slice]: { make: nativeSliceKernel },
+  [SplitV]: { make: nativeSplitVKernel },
+  [Concat]: { make: nativeConcatKernel },
+  [Identity]: { backends: ["wasm"], make: (_, fallback) => sharingIdentityKernel(fallback) },
+};
+
 /**
  * Registers the native kernels for every JS-kernel backend that tfjs knows; returns what
  * loaded (null when the addon is unavailable: see `nativeUnavailableReason`).
@@ -35,12 +46,14 @@ export function registerNativeKernels(): NativeInfo | null {
   const native = loadNative();
   if (!native) return null;
   for (const backendName of JS_KERNEL_BACKENDS) {
-    const mm = getKernel(BatchMatMul, backendName);
-    if (mm && !isNativeKernel(mm.kernelFunc)) {
-      replacedMatMul.set(backendName, mm.kernelFunc);
-      const f = nativeMatMulKernel(native, mm.kernelFunc);
+    for (const [kernelName, w] of Object.entries(WRAPPED)) {
+      if (w.backends && !w.backends.includes(backendName)) continue;
+      const k = getKernel(kernelName, backendName);
+      if (!k || isNativeKernel(k.kernelFunc)) continue;
+      replaced.set(`${kernelName}/${backendName}`, k.kernelFunc);
+      const f = w.make(native, k.kernelFunc);
       ours.add(f);
-      replace(BatchMatMul, backendName, f);
+      replace(kernelName, backendName, f);
     }
     if (!isNativeKernel(getKernel(SelectiveScan, backendName)?.kernelFunc)) {
       const fwd = nativeScanKernel(native);
@@ -53,13 +66,16 @@ export function registerNativeKernels(): NativeInfo | null {
   return native.info();
 }
 
-/** Puts back the kernels the native ones replaced (JS scan, the previous BatchMatMul). */
+/** Puts back the kernels the native ones replaced (JS scan, the previous tfjs kernels). */
 export function unregisterNativeKernels(): void {
   for (const backendName of JS_KERNEL_BACKENDS) {
-    const mm = getKernel(BatchMatMul, backendName);
-    const before = replacedMatMul.get(backendName);
-    if (mm && isNativeKernel(mm.kernelFunc) && before) replace(BatchMatMul, backendName, before);
-    replacedMatMul.delete(backendName);
+    for (const kernelName of Object.keys(WRAPPED)) {
+      const key = `${kernelName}/${backendName}`;
+      const k = getKernel(kernelName, backendName);
+      const before = replaced.get(key);
+      if (k && isNativeKernel(k.kernelFunc) && before) replace(kernelName, backendName, before);
+      replaced.delete(key);
+    }
   }
   registerScanKernels();
 }

@@ -10,6 +10,7 @@
 #include <omp.h>
 #endif
 
+#include "copy.h"
 #include "scan.h"
 #include "sgemm.h"
 
@@ -86,6 +87,43 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   if (!typed(env, argv[1], 1, napi_float32_array, need_b, 0, &b)) return NULL;
   if (!typed(env, argv[2], 2, napi_float32_array, s.batch * s.m * s.n, 0, &out)) return NULL;
   if (sgemm_batched(&s, a, b, out, g_threads) != 0) return out_of_memory(env);
+  return NULL;
+}
+
+/* copyStrided(src, dst, meta, naive): meta (Float64Array) = [rank, count × rank, srcStride × (rank − 1),
+ * dstStride × (rank − 1), srcOffset, dstOffset]; src and dst are Float32Arrays (int32 storage is
+ * passed as a Float32Array view: the copy moves bits). naive ≠ 0 runs the plain reference loop. */
+static napi_value copy_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 4) {
+    napi_throw_type_error(env, NULL, "meteor native: copyStrided takes 4 arguments");
+    return NULL;
+  }
+  void *metap;
+  if (!typed(env, argv[2], 2, napi_float64_array, 1, 0, &metap)) return NULL;
+  const double *meta = metap;
+  copy_args c;
+  c.rank = (int)meta[0];
+  if (!(meta[0] >= 1 && meta[0] <= COPY_MAX_RANK)) return fail(env, "rank must be in [1, 8]", 2), NULL;
+  if (!typed(env, argv[2], 2, napi_float64_array, 1 + 3 * c.rank - 2 + 2, 0, &metap)) return NULL;
+  for (int i = 1; i < 1 + 3 * c.rank; i++)
+    if (!(meta[i] >= 0 && meta[i] <= 9007199254740991.0 && meta[i] == (double)(int64_t)meta[i])) return fail(env, "meta holds a negative or non-integer value", 2), NULL;
+  for (int a = 0; a < c.rank; a++) c.count[a] = (int64_t)meta[1 + a];
+  for (int a = 0; a < c.rank - 1; a++) {
+    c.src_stride[a] = (int64_t)meta[1 + c.rank + a];
+    c.dst_stride[a] = (int64_t)meta[1 + 2 * c.rank - 1 + a];
+  }
+  c.src_offset = (int64_t)meta[3 * c.rank - 1];
+  c.dst_offset = (int64_t)meta[3 * c.rank];
+  int64_t naive;
+  if (!integer(env, argv[3], 3, &naive)) return NULL;
+  void *src, *dst;
+  if (!typed(env, argv[0], 0, napi_float32_array, copy_extent_src(&c), 0, &src)) return NULL;
+  if (!typed(env, argv[1], 1, napi_float32_array, copy_extent_dst(&c), 0, &dst)) return NULL;
+  if (naive) copy_strided_naive(&c, src, dst);
+  else copy_strided(&c, src, dst, g_threads);
   return NULL;
 }
 
@@ -204,6 +242,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanForward", NULL, scan_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanBackward", NULL, scan_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyStrided", NULL, copy_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, info_fn, NULL, NULL, NULL, napi_enumerable, NULL},
   };
