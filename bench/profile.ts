@@ -16,6 +16,8 @@ import * as tf from "../src/lib/tf.ts";
 import { initMeteorVariables } from "../src/lib/meteor/params.ts";
 import { resolveRunConfig } from "../src/lib/train/run-config.ts";
 import { Trainer } from "../src/lib/train/trainer.ts";
+import { loadNative } from "../src/kernels/native/load.ts";
+import { nativeKernelsActive, setFusedKernels } from "../src/kernels/native/register.ts";
 import type { BenchOptions } from "./main.ts";
 import { ourThreads, presetData, type TrainStage } from "./train.ts";
 
@@ -36,10 +38,14 @@ export function opKind(kernelName: string): Exclude<OpKind, "optimizer" | "frame
   return "element-wise"; // unary, binary, reductions, softmax, fused norms and activations
 }
 
+/** "fused": the library as it runs; "composed": the fused ops' native kernels turned off (the model composes tfjs ops). */
+export type ProfileVariant = "composed" | "fused";
+
 export interface ProfileRow {
   bench: "profile";
   preset: string;
   stage: TrainStage;
+  variant: ProfileVariant;
   kind: OpKind;
   /** Mean milliseconds per step. */
   ms: number;
@@ -54,6 +60,7 @@ export interface KernelRow {
   bench: "profile-kernel";
   preset: string;
   stage: TrainStage;
+  variant: ProfileVariant;
   kernel: string;
   kind: OpKind;
   ms: number;
@@ -63,8 +70,8 @@ export interface KernelRow {
 export interface ProfileBenchResult {
   /** By op kind, then the heaviest kernels by name (mean per step; optimizer kernels apart). */
   rows: (ProfileRow | KernelRow)[];
-  /** Mean profiled step wall time (ms). */
-  stepMs: number;
+  /** Mean profiled step wall time (ms) per variant. */
+  stepMs: Partial<Record<ProfileVariant, number>>;
   notes: string[];
 }
 
@@ -89,7 +96,30 @@ export async function runProfileBench(opts: ProfileBenchOptions): Promise<Profil
   const stage = opts.stage ?? "answer";
   const steps = opts.steps ?? (opts.quick ? 1 : 2);
   const warmup = opts.warmup ?? 1;
-  const { run, cfg, tokenizer, train } = await presetData(preset, Math.max(64, resolveRunConfig({ preset }).train.batchSize * (warmup + steps)), opts.log);
+  const data = await presetData(preset, Math.max(64, resolveRunConfig({ preset }).train.batchSize * (warmup + steps)), opts.log);
+  const native = loadNative() !== null && nativeKernelsActive(tf.getBackend());
+  const rows: (ProfileRow | KernelRow)[] = [];
+  const stepMs: ProfileBenchResult["stepMs"] = {};
+  // composed first, then fused (as the library runs): the same data, a fresh trainer each
+  for (const variant of native ? (["composed", "fused"] as const) : (["fused"] as const)) {
+    if (native) setFusedKernels(variant === "fused");
+    try {
+      const r = await profileVariant({ ...data, preset, stage, steps, warmup, variant, log: opts.log });
+      rows.push(...r.rows);
+      stepMs[variant] = r.stepMs;
+    } finally {
+      if (native) setFusedKernels(true);
+    }
+  }
+  const notes = [
+    `${tf.getBackend()} backend, ${ourThreads()} thread(s); ${steps} profiled step(s) after ${warmup} warm-up, per variant`,
+    native ? "composed: the fused ops' native kernels off (norms etc. as composed tfjs ops); fused: as the library runs" : "native kernels inactive: the composed ops only",
+  ];
+  return { rows, stepMs, notes };
+}
+
+async function profileVariant(o: Awaited<ReturnType<typeof presetData>> & { preset: string; stage: TrainStage; steps: number; warmup: number; variant: ProfileVariant; log: (line: string) => void }): Promise<{ rows: (ProfileRow | KernelRow)[]; stepMs: number }> {
+  const { run, cfg, tokenizer, train, preset, stage, steps, warmup, variant } = o;
   const options = { ...run.train, steps: { pretrain: 0, embed: stage === "embed" ? warmup + steps : 0, answer: stage === "answer" ? warmup + steps : 0 } };
   const vars = initMeteorVariables(cfg, run.seed);
   const trainer = new Trainer(cfg, vars, tokenizer, { train, validation: [] }, options);
@@ -126,13 +156,13 @@ export async function runProfileBench(opts: ProfileBenchOptions): Promise<Profil
         slot.launches++;
         kernelMs += t;
         const key = `${kind}:${k.name}`;
-        const row = byName.get(key) ?? { bench: "profile-kernel", preset, stage, kernel: k.name, kind, ms: 0, launches: 0 };
+        const row = byName.get(key) ?? { bench: "profile-kernel", preset, stage, variant, kernel: k.name, kind, ms: 0, launches: 0 };
         row.ms += t;
         row.launches++;
         byName.set(key, row);
       });
       byKind.get("framework")!.ms += Math.max(0, ms - kernelMs);
-      opts.log(`profile: ${preset} ${stage}: step ${i + 1}/${steps} ${ms.toFixed(0)} ms, ${info.kernels.length} kernels, ${kernelMs.toFixed(0)} ms in kernels`);
+      o.log(`profile: ${preset} ${stage} ${variant}: step ${i + 1}/${steps} ${ms.toFixed(0)} ms, ${info.kernels.length} kernels, ${kernelMs.toFixed(0)} ms in kernels`);
     }
   } finally {
     trainer.optimizer.dispose();
@@ -141,14 +171,13 @@ export async function runProfileBench(opts: ProfileBenchOptions): Promise<Profil
   const stepMs = wall / steps;
   const byKindRows: ProfileRow[] = OP_KINDS.map((kind) => {
     const s = byKind.get(kind)!;
-    return { bench: "profile", preset, stage, kind, ms: s.ms / steps, share: s.ms / wall, launches: s.launches / steps };
+    return { bench: "profile", preset, stage, variant, kind, ms: s.ms / steps, share: s.ms / wall, launches: s.launches / steps };
   });
   const kernels = [...byName.values()]
     .map((k) => ({ ...k, ms: k.ms / steps, launches: k.launches / steps }))
     .sort((a, b) => b.ms - a.ms)
     .slice(0, 15);
-  const notes = [`${tf.getBackend()} backend, ${ourThreads()} thread(s); ${steps} profiled step(s) after ${warmup} warm-up`];
-  return { rows: [...byKindRows, ...kernels], stepMs, notes };
+  return { rows: [...byKindRows, ...kernels], stepMs };
 }
 
 export function formatProfileTable(result: ProfileBenchResult): string {
@@ -157,15 +186,24 @@ export function formatProfileTable(result: ProfileBenchResult): string {
     const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
     return [pad(head, widths), pad(widths.map((w) => "-".repeat(w)), widths), ...lines.map((l) => pad(l, widths))].join("\n");
   };
+  const variants = (Object.keys(result.stepMs) as ProfileVariant[]);
   const kinds = result.rows.filter((r): r is ProfileRow => r.bench === "profile");
-  const kernels = result.rows.filter((r): r is KernelRow => r.bench === "profile-kernel");
+  const cell = (v: ProfileVariant, k: OpKind) => {
+    const r = kinds.find((x) => x.variant === v && x.kind === k);
+    return r ? [r.ms.toFixed(1), `${(r.share * 100).toFixed(1)} %`, String(Math.round(r.launches))] : ["", "", ""];
+  };
   const byKind = table(
-    ["op kind", "ms/step", "share", "launches"],
-    [...kinds.map((r) => [r.kind, r.ms.toFixed(1), `${(r.share * 100).toFixed(1)} %`, String(Math.round(r.launches))]), ["step (wall)", result.stepMs.toFixed(1), "100.0 %", ""]],
+    ["op kind", ...variants.flatMap((v) => [`${v} ms`, "share", "launches"])],
+    [
+      ...OP_KINDS.map((k) => [k, ...variants.flatMap((v) => cell(v, k))]),
+      ["step (wall)", ...variants.flatMap((v) => [result.stepMs[v]!.toFixed(1), "100.0 %", ""])],
+    ],
   );
+  const last = variants[variants.length - 1]!;
+  const kernels = result.rows.filter((r): r is KernelRow => r.bench === "profile-kernel" && r.variant === last);
   const top = table(
     ["kernel", "kind", "ms/step", "launches"],
     kernels.map((k) => [k.kernel, k.kind, k.ms.toFixed(1), String(Math.round(k.launches))]),
   );
-  return [byKind, "", "heaviest kernels", top, ...result.notes].join("\n");
+  return [byKind, "", `heaviest kernels (${last})`, top, ...result.notes].join("\n");
 }

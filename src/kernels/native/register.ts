@@ -3,12 +3,16 @@
  * matMul gradient), `SelectiveScan`, `SelectiveScanGrad`, the layout kernels `Slice`,
  * `SplitV`, `Concat` (and on wasm a sharing `Identity`) — in place of the JS ones, and puts
  * the JS ones back on request (benchmarks and tests compare both). The scan's registered
- * gradient is the same either way (`../selective-scan/gradient.ts`).
+ * gradient is the same either way (`../selective-scan/gradient.ts`). The fused ops of
+ * `../fused/declaration.ts` exist only here: unregistering removes them, and the model
+ * composes tfjs ops instead.
  */
 import { BatchMatMul, Concat, getKernel, Identity, registerKernel, Slice, SplitV, unregisterKernel, type KernelFunc } from "@tensorflow/tfjs-core";
 import { JS_KERNEL_BACKENDS } from "../js-kernel.ts";
 import { SelectiveScan, SelectiveScanGrad } from "../selective-scan/declaration.ts";
 import { registerScanKernels } from "../selective-scan/register.ts";
+import { LayerNorm, LayerNormGrad, RmsNorm, RmsNormGrad } from "../fused/declaration.ts";
+import { nativeLayerNormGradKernel, nativeLayerNormKernel, nativeRmsNormGradKernel, nativeRmsNormKernel } from "./fused.ts";
 import { nativeConcatKernel, nativeSliceKernel, nativeSplitVKernel, sharingIdentityKernel } from "./layout.ts";
 import { loadNative, nativeUnavailableReason, type NativeInfo, type NativeKernels } from "./load.ts";
 import { nativeMatMulKernel } from "./matmul.ts";
@@ -38,6 +42,14 @@ const WRAPPED: Record<string, { backends?: readonly string[]; make(native: Nativ
   [Identity]: { backends: ["wasm"], make: (_, fallback) => sharingIdentityKernel(fallback) },
 };
 
+/** Native kernels with no tfjs counterpart (the fused ops): name → maker. Unregistered, the model composes tfjs ops. */
+const FUSED: Record<string, (native: NativeKernels) => KernelFunc> = {
+  [RmsNorm]: nativeRmsNormKernel,
+  [RmsNormGrad]: nativeRmsNormGradKernel,
+  [LayerNorm]: nativeLayerNormKernel,
+  [LayerNormGrad]: nativeLayerNormGradKernel,
+};
+
 /**
  * Registers the native kernels for every JS-kernel backend that tfjs knows; returns what
  * loaded (null when the addon is unavailable: see `nativeUnavailableReason`).
@@ -55,6 +67,12 @@ export function registerNativeKernels(): NativeInfo | null {
       ours.add(f);
       replace(kernelName, backendName, f);
     }
+    for (const [kernelName, make] of Object.entries(FUSED)) {
+      if (isNativeKernel(getKernel(kernelName, backendName)?.kernelFunc)) continue;
+      const f = make(native);
+      ours.add(f);
+      replace(kernelName, backendName, f);
+    }
     if (!isNativeKernel(getKernel(SelectiveScan, backendName)?.kernelFunc)) {
       const fwd = nativeScanKernel(native);
       const bwd = nativeScanGradKernel(native);
@@ -64,6 +82,28 @@ export function registerNativeKernels(): NativeInfo | null {
     }
   }
   return native.info();
+}
+
+/**
+ * Turns the fused ops' native kernels off (the model then composes tfjs ops) or back on,
+ * leaving the other native kernels registered: benchmarks compare both in one run.
+ * Returns false when the addon is unavailable.
+ */
+export function setFusedKernels(on: boolean): boolean {
+  const native = loadNative();
+  if (!native) return false;
+  for (const backendName of JS_KERNEL_BACKENDS) {
+    for (const [kernelName, make] of Object.entries(FUSED)) {
+      const k = getKernel(kernelName, backendName);
+      if (!on && k) unregisterKernel(kernelName, backendName);
+      if (on && !isNativeKernel(k?.kernelFunc)) {
+        const f = make(native);
+        ours.add(f);
+        replace(kernelName, backendName, f);
+      }
+    }
+  }
+  return true;
 }
 
 /** Puts back the kernels the native ones replaced (JS scan, the previous tfjs kernels). */
@@ -76,6 +116,7 @@ export function unregisterNativeKernels(): void {
       if (k && isNativeKernel(k.kernelFunc) && before) replace(kernelName, backendName, before);
       replaced.delete(key);
     }
+    for (const kernelName of Object.keys(FUSED)) if (getKernel(kernelName, backendName)) unregisterKernel(kernelName, backendName);
   }
   registerScanKernels();
 }

@@ -11,6 +11,7 @@
 #endif
 
 #include "copy.h"
+#include "norm.h"
 #include "scan.h"
 #include "sgemm.h"
 
@@ -58,6 +59,11 @@ static int integer(napi_env env, napi_value v, int index, int64_t *out) {
     return fail(env, "expected a non-negative integer", index);
   }
   *out = (int64_t)x;
+  return 1;
+}
+
+static int number(napi_env env, napi_value v, int index, double *out) {
+  if (napi_get_value_double(env, v, out) != napi_ok || *out != *out) return fail(env, "expected a number", index);
   return 1;
 }
 
@@ -124,6 +130,76 @@ static napi_value copy_fn(napi_env env, napi_callback_info info) {
   if (!typed(env, argv[1], 1, napi_float32_array, copy_extent_dst(&c), 0, &dst)) return NULL;
   if (naive) copy_strided_naive(&c, src, dst);
   else copy_strided(&c, src, dst, g_threads);
+  return NULL;
+}
+
+/* Reads argc_expected arguments into argv, or throws naming the function. */
+static int args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv, const char *name) {
+  size_t argc = expected;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc != expected) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "meteor native: %s takes %zu arguments", name, expected);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
+/* Float32Array arguments argv[first + i] with need[i] elements each (optional: null allowed) into p[i]. */
+static int f32_args(napi_env env, napi_value *argv, int first, int count, const int64_t *need, void **p) {
+  for (int i = 0; i < count; i++)
+    if (!typed(env, argv[first + i], first + i, napi_float32_array, need[i], 0, &p[i])) return 0;
+  return 1;
+}
+
+/* rmsnormForward(x, w, y, rstd, rows, d, eps) */
+static napi_value rmsnorm_fwd(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  int64_t rows, d;
+  double eps;
+  void *p[4];
+  if (!args(env, info, 7, argv, "rmsnormForward") || !integer(env, argv[4], 4, &rows) || !integer(env, argv[5], 5, &d) || !number(env, argv[6], 6, &eps)) return NULL;
+  const int64_t need[4] = {rows * d, d, rows * d, rows};
+  if (!f32_args(env, argv, 0, 4, need, p)) return NULL;
+  rmsnorm_forward(p[0], p[1], rows, d, (float)eps, p[2], p[3], g_threads);
+  return NULL;
+}
+
+/* rmsnormBackward(dy, x, w, rstd, dx, dw, rows, d) */
+static napi_value rmsnorm_bwd(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  int64_t rows, d;
+  void *p[6];
+  if (!args(env, info, 8, argv, "rmsnormBackward") || !integer(env, argv[6], 6, &rows) || !integer(env, argv[7], 7, &d)) return NULL;
+  const int64_t need[6] = {rows * d, rows * d, d, rows, rows * d, d};
+  if (!f32_args(env, argv, 0, 6, need, p)) return NULL;
+  if (rmsnorm_backward(p[0], p[1], p[2], p[3], rows, d, p[4], p[5], g_threads) != 0) return out_of_memory(env);
+  return NULL;
+}
+
+/* layernormForward(x, w, b, y, mean, rstd, rows, d, eps) */
+static napi_value layernorm_fwd(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  int64_t rows, d;
+  double eps;
+  void *p[6];
+  if (!args(env, info, 9, argv, "layernormForward") || !integer(env, argv[6], 6, &rows) || !integer(env, argv[7], 7, &d) || !number(env, argv[8], 8, &eps)) return NULL;
+  const int64_t need[6] = {rows * d, d, d, rows * d, rows, rows};
+  if (!f32_args(env, argv, 0, 6, need, p)) return NULL;
+  layernorm_forward(p[0], p[1], p[2], rows, d, (float)eps, p[3], p[4], p[5], g_threads);
+  return NULL;
+}
+
+/* layernormBackward(dy, x, w, mean, rstd, dx, dw, db, rows, d) */
+static napi_value layernorm_bwd(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  int64_t rows, d;
+  void *p[8];
+  if (!args(env, info, 10, argv, "layernormBackward") || !integer(env, argv[8], 8, &rows) || !integer(env, argv[9], 9, &d)) return NULL;
+  const int64_t need[8] = {rows * d, rows * d, d, rows, rows, rows * d, d, d};
+  if (!f32_args(env, argv, 0, 8, need, p)) return NULL;
+  if (layernorm_backward(p[0], p[1], p[2], p[3], p[4], rows, d, p[5], p[6], p[7], g_threads) != 0) return out_of_memory(env);
   return NULL;
 }
 
@@ -243,6 +319,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"scanForward", NULL, scan_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanBackward", NULL, scan_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyStrided", NULL, copy_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rmsnormForward", NULL, rmsnorm_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rmsnormBackward", NULL, rmsnorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layernormForward", NULL, layernorm_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layernormBackward", NULL, layernorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, info_fn, NULL, NULL, NULL, napi_enumerable, NULL},
   };
