@@ -111,6 +111,28 @@ describe.each(kernelVariants(["wasm", "cpu"] as const))("layout kernels on %s, %
     tf.dispose([a, e, b, c, y]);
   });
 
+  it("gather along axes 0 and 1 equals an index loop, its gradient sums repeated rows, and a bad index throws", () => {
+    const xv = values(5 * 4 * 3);
+    const x = tf.tensor3d(xv, [5, 4, 3]);
+    const idx = tf.tensor2d([4, 0, 4, 2], [2, 2], "int32");
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const g0 = tf.gather(x, idx); // [2, 2, 4, 3]
+      expect(g0.shape).toEqual([2, 2, 4, 3]);
+      expect(Array.from(g0.dataSync())).toEqual([4, 0, 4, 2].flatMap((i) => Array.from(xv.subarray(i * 12, (i + 1) * 12))));
+      const g1 = tf.gather(x, tf.tensor1d([3, 1], "int32"), 1); // [5, 2, 3]
+      const expected1: number[] = [];
+      for (let o = 0; o < 5; o++) for (const i of [3, 1]) expected1.push(...xv.subarray(o * 12 + i * 3, o * 12 + i * 3 + 3));
+      expect(Array.from(g1.dataSync())).toEqual(expected1);
+      const emb = tf.tensor2d(values(12), [4, 3]);
+      const dEmb = tf.grad((e: tf.Tensor) => tf.gather(e, tf.tensor1d([1, 1, 3], "int32")).sum())(emb);
+      expect(Array.from(dEmb.dataSync())).toEqual([0, 0, 0, 2, 2, 2, 0, 0, 0, 1, 1, 1]);
+      expect(() => tf.gather(x, tf.tensor1d([5], "int32"))).toThrow(/index value 5 is not in \[0, 4\]/);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, idx]);
+  });
+
   it("gradients through slice, split and concat equal the index algebra", () => {
     const x = tf.tensor2d(values(12), [3, 4]);
     const w = tf.tensor2d(values(12), [3, 4]);

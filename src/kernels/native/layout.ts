@@ -1,6 +1,6 @@
 /**
  * Layout kernels on the native strided copy (`c/copy.c`) for `cpu` and `wasm`: `Slice`,
- * `SplitV`, `Concat` of float32 or int32 tensors (moved bit for bit, so results are exactly
+ * `SplitV`, `Concat`, `GatherV2` (batchDims 0) of float32 or int32 tensors (moved bit for bit, so results are exactly
  * the JS kernels'), and on wasm an `Identity` that shares its input's storage as `Reshape`
  * does (the wasm one copies). Their gradients are tfjs's own (Slice → Pad, SplitV → Concat,
  * Concat → slices). Other dtypes go to the kernel registered before (`fallback`).
@@ -9,7 +9,7 @@
  * `x_proj`'s [b·l, r + 2n] output or the conv taps costs milliseconds per launch; SplitV
  * and Concat reuse it.
  */
-import { slice_util, util, type ConcatAttrs, type KernelFunc, type SliceAttrs, type SplitVAttrs, type TensorInfo } from "@tensorflow/tfjs-core";
+import { slice_util, util, type ConcatAttrs, type GatherV2Attrs, type KernelFunc, type SliceAttrs, type SplitVAttrs, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { NativeKernels } from "./load.ts";
 import { allocOutput, viewOf } from "./tensor-views.ts";
 
@@ -134,6 +134,21 @@ export function nativeConcatKernel(native: NativeKernels, fallback: KernelFunc):
       if (util.sizeFromShape(t.shape) > 0) native.copyStrided(bits(call.backend, t), dst, copyMeta(t.shape, rowMajor(t.shape), os, 0, start * os[ax]!), 0);
       start += t.shape[ax]!;
     }
+    return out;
+  };
+}
+
+export function nativeGatherKernel(native: NativeKernels, fallback: KernelFunc): KernelFunc {
+  return (call) => {
+    const { x, indices } = call.inputs as { x: TensorInfo; indices: TensorInfo };
+    const { axis, batchDims } = call.attrs as unknown as GatherV2Attrs;
+    if (!movable(x) || indices.dtype !== "int32" || (batchDims ?? 0) !== 0 || x.shape.length === 0) return fallback(call);
+    const ax = util.parseAxisParam(axis, x.shape)[0]!;
+    const outer = util.sizeFromShape(x.shape.slice(0, ax));
+    const inner = util.sizeFromShape(x.shape.slice(ax + 1));
+    const nidx = util.sizeFromShape(indices.shape);
+    const out = allocOutput(call.backend, [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)], x.dtype as "float32" | "int32"); // [outer…, indices…, inner…]
+    if (util.sizeFromShape(out.shape) > 0) native.gatherRows(bits(call.backend, x), viewOf(call.backend, indices) as Int32Array, bits(call.backend, out), outer, x.shape[ax]!, inner, nidx);
     return out;
   };
 }

@@ -38,6 +38,8 @@ export interface NativeKernels {
   ): void;
   /** Strided copy of 4-byte elements (see `c/copy.h`, `layout.ts`'s `copyMeta`); naive ≠ 0: the reference loop. */
   copyStrided(src: F32, dst: F32, meta: Float64Array, naive: number): void;
+  /** out[o, i, :] = x[o, idx[i], :] with x [outer, dim, inner]; throws a RangeError naming an index outside [0, dim). */
+  gatherRows(x: F32, idx: Int32Array, out: F32, outer: number, dim: number, inner: number, nidx: number): void;
   /** Fused norms over the last axis of [rows, d] (see `c/norm.h`). */
   rmsnormForward(x: F32, w: F32, y: F32, rstd: F32, rows: number, d: number, eps: number): void;
   rmsnormBackward(dy: F32, x: F32, w: F32, rstd: F32, dx: F32, dw: F32, rows: number, d: number): void;

@@ -133,6 +133,28 @@ static napi_value copy_fn(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static int args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv, const char *name);
+
+/* gatherRows(x, idx, out, outer, dim, inner, nidx): see copy.h; int32 storage passed as Float32Array views. */
+static napi_value gather_fn(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  int64_t d[4];
+  if (!args(env, info, 7, argv, "gatherRows")) return NULL;
+  for (int i = 0; i < 4; i++)
+    if (!integer(env, argv[3 + i], 3 + i, &d[i])) return NULL;
+  void *x, *idx, *out;
+  if (!typed(env, argv[0], 0, napi_float32_array, d[0] * d[1] * d[2], 0, &x)) return NULL;
+  if (!typed(env, argv[1], 1, napi_int32_array, d[3], 0, &idx)) return NULL;
+  if (!typed(env, argv[2], 2, napi_float32_array, d[0] * d[3] * d[2], 0, &out)) return NULL;
+  const int64_t bad = gather_rows(x, idx, out, d[0], d[1], d[2], d[3], g_threads);
+  if (bad >= 0) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "GatherV2: the index value %d is not in [0, %lld]", ((const int32_t *)idx)[bad], (long long)(d[1] - 1));
+    napi_throw_range_error(env, NULL, msg);
+  }
+  return NULL;
+}
+
 /* Reads argc_expected arguments into argv, or throws naming the function. */
 static int args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv, const char *name) {
   size_t argc = expected;
@@ -319,6 +341,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"scanForward", NULL, scan_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanBackward", NULL, scan_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyStrided", NULL, copy_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gatherRows", NULL, gather_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rmsnormForward", NULL, rmsnorm_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rmsnormBackward", NULL, rmsnorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layernormForward", NULL, layernorm_fwd, NULL, NULL, NULL, napi_enumerable, NULL},

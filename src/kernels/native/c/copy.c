@@ -61,3 +61,17 @@ void copy_strided_naive(const copy_args *c, const uint32_t *src, uint32_t *dst) 
     dst[d] = src[s];
   }
 }
+
+int64_t gather_rows(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_t outer, int64_t dim, int64_t inner, int64_t nidx, int threads) {
+  for (int64_t i = 0; i < nidx; i++)
+    if (idx[i] < 0 || idx[i] >= dim) return i;
+  const int64_t rows = outer * nidx;
+  const size_t bytes = (size_t)inner * sizeof(uint32_t);
+  const int par = rows > 1 && rows * inner >= COPY_PARALLEL_MIN ? threads : 1;
+#pragma omp parallel for num_threads(par) schedule(static) if (par > 1)
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t o = r / nidx, i = r % nidx;
+    memcpy(out + r * inner, x + (o * dim + idx[i]) * inner, bytes);
+  }
+  return -1;
+}

@@ -31,4 +31,11 @@ void copy_strided(const copy_args *c, const uint32_t *src, uint32_t *dst, int th
 /* The plain nested loop, one element at a time (reference for tests). */
 void copy_strided_naive(const copy_args *c, const uint32_t *src, uint32_t *dst);
 
+/*
+ * Gather along one axis: x viewed as [outer, dim, inner], out [outer, nidx, inner],
+ * out[o, i, :] = x[o, idx[i], :]. Returns −1, or the position of the first index outside
+ * [0, dim) (nothing is written then).
+ */
+int64_t gather_rows(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_t outer, int64_t dim, int64_t inner, int64_t nidx, int threads);
+
 #endif
