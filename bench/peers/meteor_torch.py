@@ -154,27 +154,51 @@ def selective_scan_ref(u, delta, A, B, C, D, z, delta_bias, delta_softplus=True,
     return out * F.silu(z)
 
 
-def pscan(A, X):
-    """H_t = A_t ⊙ H_{t−1} + X_t over dim 2 (H_{−1} = 0) for A, X [b, e, l, n], as a parallel scan:
-    Blelloch's work-efficient scan (O(l) work, O(log l) depth) in its recursive form, the
-    algorithm of mamba.py's `pscan` (alxndrTL/mamba.py, up-sweep then down-sweep in place).
-    Pairs (2k, 2k+1) combine into one element (A₂ = A_{2k+1}·A_{2k}, X₂ = A_{2k+1}·X_{2k} + X_{2k+1});
-    the half-length scan of the pairs gives H at odd t; even t follow in one step. Any l works:
-    an odd last element is left out of the pairing and finished by the even step (no padding
-    to a power of two). Divergence: mamba.py writes its own backward (a reversed pscan); here
-    autograd differentiates the same slices, which costs the same order of work."""
+def _pscan(A, X):
+    """H_t = A_t ⊙ H_{t−1} + X_t over dim 2 (H_{−1} = 0) for A, X [b, e, l, n], without autograd:
+    Blelloch's work-efficient scan (O(l) work, O(log l) depth) in its recursive form. Pairs
+    (2k, 2k+1) combine into one element (A₂ = A_{2k+1}·A_{2k}, X₂ = A_{2k+1}·X_{2k} + X_{2k+1});
+    the half-length scan of the pairs gives H at odd t, and the even t follow in one step. Any
+    l: an odd last element is left out of the pairing and finished by the even step."""
     l = X.shape[2]
     if l == 1:
-        return X
+        return X.clone()
     lp = l - l % 2
     a_even, a_odd = A[:, :, 0:lp:2], A[:, :, 1:lp:2]
-    h_odd = pscan(a_odd * a_even, a_odd * X[:, :, 0:lp:2] + X[:, :, 1:lp:2])  # H at t = 1, 3, …
-    h_even = A[:, :, 2::2] * h_odd[:, :, : (l - 1) // 2] + X[:, :, 2::2]      # H at t = 2, 4, …
-    first = X[:, :, :1]                                                         # H_0 = X_0
-    evens = torch.cat([first, h_even], dim=2)                                   # [b, e, ⌈l/2⌉, n]
-    # interleave evens and odds back into time order
-    pairs = torch.stack([evens[:, :, : lp // 2], h_odd], dim=3).flatten(2, 3)  # [b, e, lp, n]
-    return torch.cat([pairs, evens[:, :, lp // 2:]], dim=2) if l % 2 else pairs
+    h_odd = _pscan(a_odd * a_even, torch.addcmul(X[:, :, 1:lp:2], a_odd, X[:, :, 0:lp:2]))   # H at t = 1, 3, …
+    H = torch.empty_like(X)
+    H[:, :, 1:lp:2] = h_odd
+    H[:, :, 0] = X[:, :, 0]
+    H[:, :, 2::2] = torch.addcmul(X[:, :, 2::2], A[:, :, 2::2], h_odd[:, :, : (l - 1) // 2])   # H at t = 2, 4, …
+    return H
+
+
+class PScan(torch.autograd.Function):
+    """The parallel scan as mamba.py's `PScan` (alxndrTL/mamba.py `pscan.py`): forward and
+    backward are each one scan; the backward runs it over reversed time with the coefficients
+    shifted by one (G_t = dH_t + A_{t+1}·G_{t+1}; dX = G; dA_t = G_t·H_{t−1}). Divergence:
+    mamba.py pads l to a power of two and sweeps in place; this recursion takes any l as it is."""
+
+    @staticmethod
+    def forward(ctx, A, X):
+        H = _pscan(A, X)
+        ctx.save_for_backward(A, H)
+        return H
+
+    @staticmethod
+    def backward(ctx, dH):
+        A, H = ctx.saved_tensors
+        a_next = torch.zeros_like(A)
+        a_next[:, :, :-1] = A[:, :, 1:]
+        G = _pscan(a_next.flip(2), dH.flip(2)).flip(2)
+        h_prev = torch.zeros_like(H)
+        h_prev[:, :, 1:] = H[:, :, :-1]
+        return G * h_prev, G
+
+
+def pscan(A, X):
+    """H_t = A_t ⊙ H_{t−1} + X_t over dim 2 for A, X [b, e, l, n] (differentiable): `PScan`."""
+    return PScan.apply(A, X)
 
 
 def selective_scan_pscan(u, delta, A, B, C, D, z, delta_bias, delta_softplus=True):
