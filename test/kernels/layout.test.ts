@@ -133,6 +133,24 @@ describe.each(kernelVariants(["wasm", "cpu"] as const))("layout kernels on %s, %
     tf.dispose([x, idx]);
   });
 
+  it("pad with a constant equals an index loop (float32 and int32), as the gradient of slice", () => {
+    const xv = values(2 * 3 * 4);
+    const x = tf.tensor3d(xv, [2, 3, 4]);
+    const y = tf.pad(x, [[1, 0], [0, 2], [3, 1]], 0.5); // [3, 5, 8]
+    const yv = y.dataSync();
+    const expected: number[] = [];
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 5; j++) for (let k = 0; k < 8; k++) {
+      const [a, b, c] = [i - 1, j, k - 3];
+      expected.push(a >= 0 && a < 2 && b < 3 && c >= 0 && c < 4 ? xv[a * 12 + b * 4 + c]! : 0.5);
+    }
+    expect(Array.from(yv)).toEqual(expected);
+    const n = tf.pad(tf.tensor1d([7, 8], "int32"), [[2, 1]], -3);
+    expect(Array.from(n.dataSync())).toEqual([-3, -3, 7, 8, -3]);
+    const g = tf.grad((t: tf.Tensor) => t.slice([0, 1, 1], [2, 2, 2]).sum())(x);
+    expect(Array.from(g.dataSync())).toEqual(Array.from({ length: 24 }, (_, e) => (Math.floor(e / 4) % 3 >= 1 && e % 4 >= 1 && e % 4 <= 2 ? 1 : 0)));
+    tf.dispose([x, y, n, g]);
+  });
+
   it("gradients through slice, split and concat equal the index algebra", () => {
     const x = tf.tensor2d(values(12), [3, 4]);
     const w = tf.tensor2d(values(12), [3, 4]);

@@ -1,6 +1,6 @@
 /**
  * Layout kernels on the native strided copy (`c/copy.c`) for `cpu` and `wasm`: `Slice`,
- * `SplitV`, `Concat`, `GatherV2` (batchDims 0) of float32 or int32 tensors (moved bit for bit, so results are exactly
+ * `SplitV`, `Concat`, `GatherV2` (batchDims 0), `PadV2` (constant; Slice's gradient) of float32 or int32 tensors (moved bit for bit, so results are exactly
  * the JS kernels'), and on wasm an `Identity` that shares its input's storage as `Reshape`
  * does (the wasm one copies). Their gradients are tfjs's own (Slice → Pad, SplitV → Concat,
  * Concat → slices). Other dtypes go to the kernel registered before (`fallback`).
@@ -9,7 +9,7 @@
  * `x_proj`'s [b·l, r + 2n] output or the conv taps costs milliseconds per launch; SplitV
  * and Concat reuse it.
  */
-import { slice_util, util, type ConcatAttrs, type GatherV2Attrs, type KernelFunc, type SliceAttrs, type SplitVAttrs, type TensorInfo } from "@tensorflow/tfjs-core";
+import { slice_util, util, type ConcatAttrs, type GatherV2Attrs, type PadV2Attrs, type KernelFunc, type SliceAttrs, type SplitVAttrs, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { NativeKernels } from "./load.ts";
 import { allocOutput, viewOf } from "./tensor-views.ts";
 
@@ -149,6 +149,21 @@ export function nativeGatherKernel(native: NativeKernels, fallback: KernelFunc):
     const nidx = util.sizeFromShape(indices.shape);
     const out = allocOutput(call.backend, [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)], x.dtype as "float32" | "int32"); // [outer…, indices…, inner…]
     if (util.sizeFromShape(out.shape) > 0) native.gatherRows(bits(call.backend, x), viewOf(call.backend, indices) as Int32Array, bits(call.backend, out), outer, x.shape[ax]!, inner, nidx);
+    return out;
+  };
+}
+
+export function nativePadKernel(native: NativeKernels, fallback: KernelFunc): KernelFunc {
+  return (call) => {
+    const { x } = call.inputs as { x: TensorInfo };
+    const { paddings, constantValue } = call.attrs as unknown as PadV2Attrs;
+    if (!movable(x) || x.shape.length === 0 || paddings.length !== x.shape.length) return fallback(call);
+    const shape = x.shape.map((d, a) => paddings[a]![0] + d + paddings[a]![1]);
+    const out = allocOutput(call.backend, shape, x.dtype as "float32" | "int32"); // [... padded ...]
+    viewOf(call.backend, out).fill(constantValue);
+    const os = rowMajor(shape);
+    const offset = paddings.reduce((o, [before], a) => o + before * os[a]!, 0);
+    if (util.sizeFromShape(x.shape) > 0) native.copyStrided(bits(call.backend, x), bits(call.backend, out), copyMeta(x.shape, rowMajor(x.shape), os, 0, offset), 0);
     return out;
   };
 }

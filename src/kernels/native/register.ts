@@ -1,19 +1,19 @@
 /**
  * Registers the native kernels for `cpu` and `wasm` — `BatchMatMul` (and with it every
  * matMul gradient), `SelectiveScan`, `SelectiveScanGrad`, the layout kernels `Slice`,
- * `SplitV`, `Concat`, `GatherV2` (and on wasm a sharing `Identity`) — in place of the JS ones, and puts
+ * `SplitV`, `Concat`, `GatherV2`, `PadV2` (and on wasm a sharing `Identity`) — in place of the JS ones, and puts
  * the JS ones back on request (benchmarks and tests compare both). The scan's registered
  * gradient is the same either way (`../selective-scan/gradient.ts`). The fused ops of
  * `../fused/declaration.ts` exist only here: unregistering removes them, and the model
  * composes tfjs ops instead.
  */
-import { BatchMatMul, Concat, GatherV2, getKernel, Identity, registerKernel, Slice, SplitV, unregisterKernel, type KernelFunc } from "@tensorflow/tfjs-core";
+import { BatchMatMul, Concat, GatherV2, getKernel, PadV2, Identity, registerKernel, Slice, SplitV, unregisterKernel, type KernelFunc } from "@tensorflow/tfjs-core";
 import { JS_KERNEL_BACKENDS } from "../js-kernel.ts";
 import { SelectiveScan, SelectiveScanGrad } from "../selective-scan/declaration.ts";
 import { registerScanKernels } from "../selective-scan/register.ts";
-import { LayerNorm, LayerNormGrad, RmsNorm, RmsNormGrad } from "../fused/declaration.ts";
-import { nativeLayerNormGradKernel, nativeLayerNormKernel, nativeRmsNormGradKernel, nativeRmsNormKernel } from "./fused.ts";
-import { nativeConcatKernel, nativeGatherKernel, nativeSliceKernel, nativeSplitVKernel, sharingIdentityKernel } from "./layout.ts";
+import { CausalSoftmax, CausalSoftmaxGrad, CrossEntropy, CrossEntropyGrad, LayerNorm, LayerNormGrad, RmsNorm, RmsNormGrad, SwiGlu, SwiGluGrad } from "../fused/declaration.ts";
+import * as fused from "./fused.ts";
+import { nativeConcatKernel, nativeGatherKernel, nativePadKernel, nativeSliceKernel, nativeSplitVKernel, sharingIdentityKernel } from "./layout.ts";
 import { loadNative, nativeUnavailableReason, type NativeInfo, type NativeKernels } from "./load.ts";
 import { nativeMatMulKernel } from "./matmul.ts";
 import { nativeScanGradKernel, nativeScanKernel } from "./scan.ts";
@@ -40,15 +40,22 @@ const WRAPPED: Record<string, { backends?: readonly string[]; make(native: Nativ
   [SplitV]: { make: nativeSplitVKernel },
   [Concat]: { make: nativeConcatKernel },
   [GatherV2]: { make: nativeGatherKernel },
+  [PadV2]: { make: nativePadKernel },
   [Identity]: { backends: ["wasm"], make: (_, fallback) => sharingIdentityKernel(fallback) },
 };
 
 /** Native kernels with no tfjs counterpart (the fused ops): name → maker. Unregistered, the model composes tfjs ops. */
 const FUSED: Record<string, (native: NativeKernels) => KernelFunc> = {
-  [RmsNorm]: nativeRmsNormKernel,
-  [RmsNormGrad]: nativeRmsNormGradKernel,
-  [LayerNorm]: nativeLayerNormKernel,
-  [LayerNormGrad]: nativeLayerNormGradKernel,
+  [RmsNorm]: fused.nativeRmsNormKernel,
+  [RmsNormGrad]: fused.nativeRmsNormGradKernel,
+  [LayerNorm]: fused.nativeLayerNormKernel,
+  [LayerNormGrad]: fused.nativeLayerNormGradKernel,
+  [SwiGlu]: fused.nativeSwiGluKernel,
+  [SwiGluGrad]: fused.nativeSwiGluGradKernel,
+  [CausalSoftmax]: fused.nativeCausalSoftmaxKernel,
+  [CausalSoftmaxGrad]: fused.nativeCausalSoftmaxGradKernel,
+  [CrossEntropy]: fused.nativeCrossEntropyKernel,
+  [CrossEntropyGrad]: fused.nativeCrossEntropyGradKernel,
 };
 
 /**
