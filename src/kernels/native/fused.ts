@@ -1,11 +1,11 @@
 /**
- * The fused kernels of `../fused/declaration.ts` on the native addon (`c/norm.c`) for `cpu`
+ * The fused kernels of `../fused/declaration.ts` on the native addon (`c/norm.c`, `c/fused.c`) for `cpu`
  * and `wasm`: outputs allocated first, then views taken and written in place.
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import type { NormAttrs } from "../fused/declaration.ts";
+import type { CausalSoftmaxAttrs, NormAttrs } from "../fused/declaration.ts";
 import type { NativeKernels } from "./load.ts";
-import { allocOutput, f32View } from "./tensor-views.ts";
+import { allocOutput, f32View, viewOf } from "./tensor-views.ts";
 
 /** [rows, d] of x [..., d], checking float32 and a [d] parameter. */
 function rowsOf(kernel: string, x: TensorInfo, ...params: TensorInfo[]): { rows: number; d: number } {
@@ -62,5 +62,92 @@ export function nativeLayerNormGradKernel(native: NativeKernels): KernelFunc {
     const v = (t: TensorInfo) => f32View(backend, t);
     native.layernormBackward(v(dy), v(x), v(weight), v(mean), v(rstd), v(dx), v(dw), v(db), rows, d);
     return [dx, dw, db];
+  };
+}
+
+const sizeOf = (t: TensorInfo) => t.shape.reduce((p, n) => p * n, 1);
+
+function sameFloat32(kernel: string, ...ts: TensorInfo[]): void {
+  for (const t of ts) {
+    if (t.dtype !== "float32" || t.shape.length !== ts[0]!.shape.length || t.shape.some((d, i) => d !== ts[0]!.shape[i])) {
+      throw new Error(`${kernel}: inputs must be float32 of one shape, got ${ts.map((x) => `${x.dtype} ${JSON.stringify(x.shape)}`).join(", ")}`);
+    }
+  }
+}
+
+export function nativeSwiGluKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend }) => {
+    const { a, b } = inputs as Record<"a" | "b", TensorInfo>;
+    sameFloat32("MeteorSwiGlu", a, b);
+    const y = allocOutput(backend, [...a.shape]); // [...]
+    native.swigluForward(f32View(backend, a), f32View(backend, b), f32View(backend, y), sizeOf(a));
+    return y;
+  };
+}
+
+export function nativeSwiGluGradKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend }) => {
+    const { a, b, dy } = inputs as Record<"a" | "b" | "dy", TensorInfo>;
+    sameFloat32("MeteorSwiGluGrad", a, b, dy);
+    const da = allocOutput(backend, [...a.shape]); // [...]
+    const db = allocOutput(backend, [...a.shape]); // [...]
+    const v = (t: TensorInfo) => f32View(backend, t);
+    native.swigluBackward(v(a), v(b), v(dy), v(da), v(db), sizeOf(a));
+    return [da, db];
+  };
+}
+
+export function nativeCausalSoftmaxKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { scores } = inputs as { scores: TensorInfo };
+    const { scale, past } = attrs as unknown as CausalSoftmaxAttrs;
+    const r = scores.shape.length;
+    if (r < 2 || scores.dtype !== "float32") throw new Error(`MeteorCausalSoftmax: scores must be float32 [..., l, t], got ${scores.dtype} ${JSON.stringify(scores.shape)}`);
+    const [l, t] = [scores.shape[r - 2]!, scores.shape[r - 1]!];
+    const probs = allocOutput(backend, [...scores.shape]); // [..., l, t]
+    native.causalSoftmaxForward(f32View(backend, scores), f32View(backend, probs), sizeOf(scores) / t, l, t, past, scale);
+    return probs;
+  };
+}
+
+export function nativeCausalSoftmaxGradKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { probs, dy } = inputs as Record<"probs" | "dy", TensorInfo>;
+    sameFloat32("MeteorCausalSoftmaxGrad", probs, dy);
+    const r = probs.shape.length;
+    const [l, t] = [probs.shape[r - 2]!, probs.shape[r - 1]!];
+    const { scale, past } = attrs as unknown as CausalSoftmaxAttrs;
+    const ds = allocOutput(backend, [...probs.shape]); // [..., l, t]
+    native.causalSoftmaxBackward(f32View(backend, probs), f32View(backend, dy), f32View(backend, ds), sizeOf(probs) / t, l, t, past, scale);
+    return ds;
+  };
+}
+
+function crossEntropyShapes(kernel: string, logits: TensorInfo, targets: TensorInfo): { rows: number; v: number } {
+  if (logits.shape.length !== 2 || logits.dtype !== "float32" || targets.dtype !== "int32" || targets.shape.length !== 1 || targets.shape[0] !== logits.shape[0]) {
+    throw new Error(`${kernel}: logits must be float32 [rows, v] and targets int32 [rows], got ${JSON.stringify(logits.shape)} and ${targets.dtype} ${JSON.stringify(targets.shape)}`);
+  }
+  return { rows: logits.shape[0]!, v: logits.shape[1]! };
+}
+
+export function nativeCrossEntropyKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend }) => {
+    const { logits, targets } = inputs as Record<"logits" | "targets", TensorInfo>;
+    const { rows, v } = crossEntropyShapes("MeteorCrossEntropy", logits, targets);
+    const loss = allocOutput(backend, []); // []
+    const lse = allocOutput(backend, [rows]); // [rows]
+    native.crossEntropyForward(f32View(backend, logits), viewOf(backend, targets) as Int32Array, f32View(backend, loss), f32View(backend, lse), rows, v);
+    return [loss, lse];
+  };
+}
+
+export function nativeCrossEntropyGradKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend }) => {
+    const { logits, targets, lse, dloss } = inputs as Record<"logits" | "targets" | "lse" | "dloss", TensorInfo>;
+    const { rows, v } = crossEntropyShapes("MeteorCrossEntropyGrad", logits, targets);
+    const dlogits = allocOutput(backend, [rows, v]); // [rows, v]
+    const g = f32View(backend, dloss)[0]!; // the upstream scalar, read from host memory (no device sync on cpu/wasm)
+    native.crossEntropyBackward(f32View(backend, logits), viewOf(backend, targets) as Int32Array, f32View(backend, lse), g, f32View(backend, dlogits), rows, v);
+    return dlogits;
   };
 }

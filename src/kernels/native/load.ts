@@ -40,6 +40,13 @@ export interface NativeKernels {
   copyStrided(src: F32, dst: F32, meta: Float64Array, naive: number): void;
   /** out[o, i, :] = x[o, idx[i], :] with x [outer, dim, inner]; throws a RangeError naming an index outside [0, dim). */
   gatherRows(x: F32, idx: Int32Array, out: F32, outer: number, dim: number, inner: number, nidx: number): void;
+  /** Fused element-wise kernels (see `c/fused.h`). */
+  swigluForward(a: F32, b: F32, y: F32, n: number): void;
+  swigluBackward(a: F32, b: F32, dy: F32, da: F32, db: F32, n: number): void;
+  causalSoftmaxForward(s: F32, p: F32, rows: number, l: number, t: number, past: number, scale: number): void;
+  causalSoftmaxBackward(p: F32, dp: F32, ds: F32, rows: number, l: number, t: number, past: number, scale: number): void;
+  crossEntropyForward(logits: F32, targets: Int32Array, loss: F32, lse: F32, rows: number, v: number): void;
+  crossEntropyBackward(logits: F32, targets: Int32Array, lse: F32, dloss: number, dlogits: F32, rows: number, v: number): void;
   /** Fused norms over the last axis of [rows, d] (see `c/norm.h`). */
   rmsnormForward(x: F32, w: F32, y: F32, rstd: F32, rows: number, d: number, eps: number): void;
   rmsnormBackward(dy: F32, x: F32, w: F32, rstd: F32, dx: F32, dw: F32, rows: number, d: number): void;

@@ -11,6 +11,7 @@
 #endif
 
 #include "copy.h"
+#include "fused.h"
 #include "norm.h"
 #include "scan.h"
 #include "sgemm.h"
@@ -225,6 +226,102 @@ static napi_value layernorm_bwd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* swigluForward(a, b, y, n) */
+static napi_value swiglu_fwd(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int64_t n;
+  void *p[3];
+  if (!args(env, info, 4, argv, "swigluForward") || !integer(env, argv[3], 3, &n)) return NULL;
+  const int64_t need[3] = {n, n, n};
+  if (!f32_args(env, argv, 0, 3, need, p)) return NULL;
+  swiglu_forward(p[0], p[1], p[2], n, g_threads);
+  return NULL;
+}
+
+/* swigluBackward(a, b, dy, da, db, n) */
+static napi_value swiglu_bwd(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  int64_t n;
+  void *p[5];
+  if (!args(env, info, 6, argv, "swigluBackward") || !integer(env, argv[5], 5, &n)) return NULL;
+  const int64_t need[5] = {n, n, n, n, n};
+  if (!f32_args(env, argv, 0, 5, need, p)) return NULL;
+  swiglu_backward(p[0], p[1], p[2], p[3], p[4], n, g_threads);
+  return NULL;
+}
+
+/* causalSoftmaxForward(s, p, rows, l, t, past, scale) */
+static napi_value softmax_fwd(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  int64_t d[4];
+  double scale;
+  void *p[2];
+  if (!args(env, info, 7, argv, "causalSoftmaxForward")) return NULL;
+  for (int i = 0; i < 4; i++)
+    if (!integer(env, argv[2 + i], 2 + i, &d[i])) return NULL;
+  if (!number(env, argv[6], 6, &scale)) return NULL;
+  if (d[1] < 1 || d[0] % d[1] != 0) return fail(env, "rows must be a multiple of l ≥ 1", 3), NULL;
+  const int64_t need[2] = {d[0] * d[2], d[0] * d[2]};
+  if (!f32_args(env, argv, 0, 2, need, p)) return NULL;
+  causal_softmax_forward(p[0], p[1], d[0], d[1], d[2], d[3], (float)scale, g_threads);
+  return NULL;
+}
+
+/* causalSoftmaxBackward(p, dp, ds, rows, l, t, past, scale) */
+static napi_value softmax_bwd(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  int64_t d[4];
+  double scale;
+  void *p[3];
+  if (!args(env, info, 8, argv, "causalSoftmaxBackward")) return NULL;
+  for (int i = 0; i < 4; i++)
+    if (!integer(env, argv[3 + i], 3 + i, &d[i])) return NULL;
+  if (!number(env, argv[7], 7, &scale)) return NULL;
+  if (d[1] < 1 || d[0] % d[1] != 0) return fail(env, "rows must be a multiple of l ≥ 1", 4), NULL;
+  const int64_t need[3] = {d[0] * d[2], d[0] * d[2], d[0] * d[2]};
+  if (!f32_args(env, argv, 0, 3, need, p)) return NULL;
+  causal_softmax_backward(p[0], p[1], p[2], d[0], d[1], d[2], d[3], (float)scale, g_threads);
+  return NULL;
+}
+
+/* The cross-entropy's logits [rows, v] (argv[0]) and targets (argv[1], each < v), checked. */
+static int ce_inputs(napi_env env, napi_value *argv, int64_t rows, int64_t v, void **logits, const int32_t **targets) {
+  void *t;
+  if (!typed(env, argv[0], 0, napi_float32_array, rows * v, 0, logits)) return 0;
+  if (!typed(env, argv[1], 1, napi_int32_array, rows, 0, &t)) return 0;
+  *targets = t;
+  for (int64_t r = 0; r < rows; r++)
+    if ((*targets)[r] >= v) return fail(env, "a target id is outside the logits' classes", 1);
+  return 1;
+}
+
+/* crossEntropyForward(logits, targets, loss, lse, rows, v) */
+static napi_value ce_fwd(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  int64_t rows, v;
+  void *logits, *loss, *lse;
+  const int32_t *targets;
+  if (!args(env, info, 6, argv, "crossEntropyForward") || !integer(env, argv[4], 4, &rows) || !integer(env, argv[5], 5, &v)) return NULL;
+  if (!ce_inputs(env, argv, rows, v, &logits, &targets)) return NULL;
+  if (!typed(env, argv[2], 2, napi_float32_array, 1, 0, &loss) || !typed(env, argv[3], 3, napi_float32_array, rows, 0, &lse)) return NULL;
+  cross_entropy_forward(logits, targets, rows, v, loss, lse, g_threads);
+  return NULL;
+}
+
+/* crossEntropyBackward(logits, targets, lse, dloss, dlogits, rows, v) */
+static napi_value ce_bwd(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  int64_t rows, v;
+  double dloss;
+  void *logits, *lse, *dlogits;
+  const int32_t *targets;
+  if (!args(env, info, 7, argv, "crossEntropyBackward") || !integer(env, argv[5], 5, &rows) || !integer(env, argv[6], 6, &v) || !number(env, argv[3], 3, &dloss)) return NULL;
+  if (!ce_inputs(env, argv, rows, v, &logits, &targets)) return NULL;
+  if (!typed(env, argv[2], 2, napi_float32_array, rows, 0, &lse) || !typed(env, argv[4], 4, napi_float32_array, rows * v, 0, &dlogits)) return NULL;
+  cross_entropy_backward(logits, targets, lse, (float)dloss, rows, v, dlogits, g_threads);
+  return NULL;
+}
+
 /* The scan's inputs: (u, delta, A, B, C, D, z?, deltaBias?, h0?, lengths?, b, l, d, n, chunk, softplus) → argv[0..15]. */
 static int scan_inputs(napi_env env, napi_value *argv, scan_args *s) {
   int64_t dims[6];
@@ -342,6 +439,12 @@ static napi_value init(napi_env env, napi_value exports) {
       {"scanBackward", NULL, scan_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyStrided", NULL, copy_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gatherRows", NULL, gather_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"swigluForward", NULL, swiglu_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"swigluBackward", NULL, swiglu_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"causalSoftmaxForward", NULL, softmax_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"causalSoftmaxBackward", NULL, softmax_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"crossEntropyForward", NULL, ce_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"crossEntropyBackward", NULL, ce_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rmsnormForward", NULL, rmsnorm_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rmsnormBackward", NULL, rmsnorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layernormForward", NULL, layernorm_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
