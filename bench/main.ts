@@ -1,5 +1,5 @@
 /**
- * Benchmark entry: `npm run bench -- [name …] [--json] [--quick] [--backend NAME] [--budget S]
+ * Benchmark entry: `npm run bench -- [name …] [--json] [--quick] [--backend NAME] [--budget S] [--preset P]
  * [--peak-gbs GB/s] [--out FILE]` (= `tsx bench/main.ts …`). Positional arguments pick benches by name; none runs
  * them all but the soak. Progress goes to stderr; stdout gets a table per bench, or with
  * --json one object `{"machine", "rows", "ratios"}`: the machine and command that produced the
@@ -21,12 +21,15 @@ import { benchRatios } from "./ratios.ts";
 import { formatMatMulTable, runMatMulBench, type MatMulRow } from "./matmul.ts";
 import { formatSoakTable, runSoakBench, type SoakBenchResult } from "./soak.ts";
 import { formatTrainTable, runTrainBench, type TrainBenchResult } from "./train.ts";
+import { formatProfileTable, runProfileBench, type ProfileBenchResult } from "./profile.ts";
 import { formatScalingTable, runScalingBench, type ScalingBenchResult } from "./scaling.ts";
 
 /** Options every bench receives. */
 export interface BenchOptions {
   quick: boolean;
   budgetSeconds?: number;
+  /** `--preset`: the preset a single-preset bench (profile) runs. */
+  preset?: string;
   /** GPU memory bandwidth in GB/s (`--peak-gbs`): the scan bench's WebGPU rows report their fraction of it. */
   peakGBs?: number;
   log: (line: string) => void;
@@ -50,6 +53,10 @@ const BENCHES: Record<string, Bench> = {
     run: (opts) => runTrainBench(opts),
     table: (result) => formatTrainTable(result as TrainBenchResult),
   },
+  profile: {
+    run: (opts) => runProfileBench(opts),
+    table: (result) => formatProfileTable(result as ProfileBenchResult),
+  },
   scaling: {
     run: (opts) => runScalingBench(opts),
     table: (result) => formatScalingTable(result as ScalingBenchResult),
@@ -67,6 +74,7 @@ interface Cli {
   backend?: BackendChoice;
   budgetSeconds?: number;
   peakGBs?: number;
+  preset?: string;
   out?: string;
 }
 
@@ -79,6 +87,7 @@ function parseArgs(argv: string[]): Cli {
     else if (a === "--backend") cli.backend = argv[++i] as BackendChoice;
     else if (a === "--budget") cli.budgetSeconds = Number(argv[++i]);
     else if (a === "--peak-gbs") cli.peakGBs = Number(argv[++i]);
+    else if (a === "--preset") cli.preset = argv[++i];
     else if (a === "--out") {
       cli.out = argv[++i];
       if (!cli.out) throw new Error("bench: --out needs a file name");
@@ -105,7 +114,7 @@ async function main(): Promise<void> {
   const rows: object[] = [];
   for (const name of names) {
     const bench = BENCHES[name]!;
-    const result = await bench.run({ quick: cli.quick, ...(cli.budgetSeconds ? { budgetSeconds: cli.budgetSeconds } : {}), ...(cli.peakGBs ? { peakGBs: cli.peakGBs } : {}), log });
+    const result = await bench.run({ quick: cli.quick, ...(cli.budgetSeconds ? { budgetSeconds: cli.budgetSeconds } : {}), ...(cli.peakGBs ? { peakGBs: cli.peakGBs } : {}), ...(cli.preset ? { preset: cli.preset } : {}), log });
     rows.push(...result.rows);
     if (!cli.json) process.stdout.write(`\n${name}\n${bench.table(result)}\n`);
   }

@@ -24,7 +24,7 @@
  * A model's series stops, with a note row, when its next length is predicted to need more
  * than `budgetBytes` (default 3 GiB, under the wasm backend's 4 GiB heap; the prediction
  * multiplies the last peak by its growth over the previous length, clamped to ×2…×4 per
- * doubling) or more than `maxSecondsPerPoint` for one timed run (default 60 s, same
+ * doubling) or more than `maxSecondsPerPoint` for one timed run (default 20 s, same
  * prediction on time).
  */
 import * as tf from "../src/lib/tf.ts";
@@ -65,11 +65,11 @@ export interface ScalingFit {
 export interface ScalingBenchOptions extends BenchOptions {
   /** Default 128 … 8192 by doubling (--quick: … 1024). */
   lengths?: number[];
-  /** Timed runs per length. Default 3 (--quick: 2). */
+  /** Timed runs per length. Default 2. */
   repeats?: number;
   /** Stop a series before a length predicted to need more tensor memory than this. Default 3 GiB. */
   budgetBytes?: number;
-  /** Stop a series before a length predicted to take longer than this per run. Default 60. */
+  /** Stop a series before a length predicted to take longer than this per run. Default 20. */
   maxSecondsPerPoint?: number;
 }
 
@@ -162,9 +162,9 @@ function forwardBackward(runner: Runner, x: tf.Tensor3D, base: number): number {
 export async function runScalingBench(opts: ScalingBenchOptions): Promise<ScalingBenchResult> {
   const maxL = opts.quick ? 1024 : 8192;
   const lengths = opts.lengths ?? Array.from({ length: Math.log2(maxL / 128) + 1 }, (_, i) => 128 * 2 ** i);
-  const repeats = opts.repeats ?? (opts.quick ? 2 : 3);
+  const repeats = opts.repeats ?? 2;
   const budget = opts.budgetBytes ?? 3 * 2 ** 30;
-  const maxMs = (opts.maxSecondsPerPoint ?? 60) * 1000;
+  const maxMs = (opts.maxSecondsPerPoint ?? 20) * 1000;
   const models = scalingModels();
   const params = backboneParams(models);
   const mismatch = Math.abs(params.attention / params.mamba - 1);

@@ -65,3 +65,22 @@ export function runTorchPeer(s: PeerShape, reps: number, threads: number, which:
   const out = parse(r.stdout, "PyTorch scan peer");
   return { loop: out["loop"], ref: out["ref"] };
 }
+
+/**
+ * The PyTorch formulation `which` over every shape, in one process (importing torch takes
+ * seconds on a loaded machine): median ms per shape, or null where the estimated time
+ * (`secondsPerUnit` from calibration, then each measurement, × the shape's work units)
+ * exceeds `budgetSeconds`; `estSeconds` gives the estimate for each.
+ */
+export function runTorchPeerGrid(
+  shapes: readonly PeerShape[],
+  opts: { reps: number; threads: number; which: "loop" | "ref"; budgetSeconds: number; secondsPerUnit: number },
+): { ms: (number | null)[]; estSeconds: number[] } {
+  const script = join(HERE, "peers", "scan_torch.py");
+  const input = JSON.stringify({ ...opts, shapes: shapes.map((s) => [s.b, s.l, s.d, s.n]) });
+  const r = spawnSync(PYTHON, [script, "--grid"], { input, encoding: "utf8", maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`PyTorch scan peer failed: ${r.stderr.trim().split("\n").pop()}`);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { ms: (number | null)[]; estSeconds: number[] };
+  if (out.ms.length !== shapes.length) throw new Error(`PyTorch scan peer: ${out.ms.length} results for ${shapes.length} shapes`);
+  return out;
+}

@@ -14,7 +14,7 @@
  * Throughput: elementsPerSec = b·l·dInner·dState / (forward + backward seconds), i.e.
  * state updates per second (each element is one (row, step, channel, state) of h).
  *
- * A reference or composed run whose estimated time exceeds the budget (default 20 s;
+ * A run other than the fused native kernel's whose estimated time exceeds the budget (default 4 s;
  * extrapolated from the last measured throughput of that kernel), or any run whose
  * estimated memory exceeds the limit (tensor memory from a profiled calibration run, since
  * the wasm heap fails past ~2 GiB; composed peaks near 24 float32 copies of the
@@ -28,7 +28,7 @@ import type { ScanImpl } from "../src/kernels/selective-scan/declaration.ts";
 import { loadNative } from "../src/kernels/native/load.ts";
 import { registerNativeKernels, unregisterNativeKernels } from "../src/kernels/native/register.ts";
 import { SCAN_FLOAT_NAMES, makeScanInputs, scanInputShape, type ScanShape } from "./scan-inputs.ts";
-import { buildCPeer, runCPeer, runTorchPeer, torchVersion, type PeerKernel } from "./scan-peers.ts";
+import { buildCPeer, runCPeer, runTorchPeer, runTorchPeerGrid, torchVersion, type PeerKernel } from "./scan-peers.ts";
 import { formatGpuNotes, runGpuScanRows, type GpuScanKernel, type GpuScanRow } from "./scan-gpu.ts";
 
 export type ScanKernel = "reference" | "fused-js" | "fused-native" | "composed" | PeerKernel | GpuScanKernel;
@@ -51,7 +51,7 @@ export interface ScanBenchRow {
 export interface ScanBenchOptions {
   /** Small grid (b ∈ {1, 4}, dInner ∈ {256, 768}, l ∈ {256, 1024}). */
   quick: boolean;
-  /** Skip a run whose estimated time exceeds this many seconds. Default 20. */
+  /** Skip a run whose estimated time exceeds this many seconds. Default 4. */
   budgetSeconds?: number;
   /** Kernels to run. Default all (those that cannot run here are left out with a message). */
   kernels?: readonly ScanKernel[];
@@ -173,7 +173,7 @@ function median(v: number[]): number {
   return a[Math.floor((a.length - 1) / 2)]!;
 }
 
-/** Times `once` (ms): repeats up to 5 times within about 2 s, returns the median. */
+/** Times `once` (ms): repeats up to 3 times within about 1 s, returns the median (few repeats keep the whole bench within 15 minutes on a loaded 2-core machine). */
 function timeIt(once: () => void): number {
   const times: number[] = [];
   let total = 0;
@@ -183,7 +183,7 @@ function timeIt(once: () => void): number {
     const dt = performance.now() - t0;
     times.push(dt);
     total += dt;
-  } while (times.length < 5 && total + times[times.length - 1]! < 2000);
+  } while (times.length < 3 && total + times[times.length - 1]! < 1000);
   return median(times);
 }
 
@@ -220,7 +220,7 @@ function available(wanted: readonly ScanKernel[], unavailable: Record<string, st
 }
 
 export async function runScanBench(opts: ScanBenchOptions): Promise<ScanBenchResult> {
-  const budget = opts.budgetSeconds ?? 20;
+  const budget = opts.budgetSeconds ?? 4;
   const grid = opts.quick ? QUICK_GRID : FULL_GRID;
   const log = opts.log;
   const native = loadNative();
@@ -267,6 +267,16 @@ async function runGrid(
     `calibration: ${kernels.map((k) => `${k} ${(rate[k]! * 1e9).toFixed(1)} ns/unit${bytesPerElement[k] ? `, ${bytesPerElement[k]!.toFixed(0)} B/element peak` : ""}`).join("; ")}`,
   );
 
+  // The torch peers run every shape in one process each (see runTorchPeerGrid), up front.
+  const shapes = grid.b.flatMap((b) => grid.dInner.flatMap((d) => grid.l.map((l) => ({ b, l, d, n: D_STATE }))));
+  const torchMs = new Map<string, { ms: number | null; est: number }>();
+  for (const kernel of kernels.filter((k) => k === "torch-loop" || k === "torch-ref")) {
+    const fits = shapes.filter((s) => peerBytes(kernel, s) <= REFERENCE_MEMORY_LIMIT);
+    const which = kernel === "torch-loop" ? "loop" : "ref";
+    const out = runTorchPeerGrid(fits, { reps: 2, threads: setup.threads, which, budgetSeconds: budget, secondsPerUnit: rate[kernel]! });
+    fits.forEach((s, i) => torchMs.set(`${kernel} ${s.b}×${s.d}×${s.l}`, { ms: out.ms[i]!, est: out.estSeconds[i]! }));
+  }
+
   const rows: ScanBenchRow[] = [];
   const skipped: Record<string, string> = {};
   for (const b of grid.b) {
@@ -279,7 +289,13 @@ async function runGrid(
           const estBytes = TF_KERNELS.has(kernel) ? bytesPerElement[kernel]! * b * l * d * D_STATE : peerBytes(kernel, s);
           const limit = TF_KERNELS.has(kernel) ? tensorMemoryLimit() : REFERENCE_MEMORY_LIMIT;
           const row: ScanBenchRow = { kernel, b, dInner: d, dState: D_STATE, l, ms: null, elementsPerSec: null };
-          if (!kernel.startsWith("fused") && estSeconds > budget) {
+          const fromTorch = torchMs.get(key);
+          if (fromTorch?.ms === null) {
+            skipped[key] = `est. ${fromTorch.est.toFixed(0)} s > ${budget} s`;
+          } else if (fromTorch) {
+            row.ms = fromTorch.ms;
+            row.elementsPerSec = (b * l * d * D_STATE) / (fromTorch.ms / 1000);
+          } else if (kernel !== "fused-native" && estSeconds > budget) {
             skipped[key] = `est. ${estSeconds.toFixed(0)} s > ${budget} s`;
           } else if (estBytes > limit) {
             skipped[key] = `est. ${(estBytes / 2 ** 30).toFixed(1)} GiB > ${(limit / 2 ** 30).toFixed(1)} GiB`;
@@ -319,10 +335,10 @@ async function peakBytes(kernel: ScanKernel, s: Shape): Promise<number> {
 
 /** Median forward + backward ms of `kernel` at shape `s` (after one untimed warm-up when cheap). */
 function measure(kernel: ScanKernel, s: Shape): number {
-  if (kernel === "c-loop") return runCPeer(setup.cPeer!, s, 3);
+  if (kernel === "c-loop") return runCPeer(setup.cPeer!, s, 2);
   if (kernel === "torch-loop" || kernel === "torch-ref") {
     const which = kernel === "torch-loop" ? "loop" : "ref";
-    return runTorchPeer(s, 3, setup.threads, [which])[which]!;
+    return runTorchPeer(s, 2, setup.threads, [which])[which]!;
   }
   const x = makeScanInputs(s);
   if (kernel === "reference") {

@@ -15,12 +15,21 @@
  * sides compute over it (except our scan, which skips padded positions; the reference loop
  * cannot). `ratio` = ours ÷ torch tokens/s (higher is better for us).
  *
- * The peer's scan is the `selective_scan_ref` loop taking its time steps with `unbind`
- * (`peerScan: "unbind"`, default), whose backward is linear in L; `peerScan: "ref"` (env
- * `METEOR_PEER_SCAN`) runs it exactly as mamba_ssm ships it, indexing `deltaA[:, :, i]`, whose
- * backward writes a zero-filled [b, e, l, n] gradient per step (quadratic in L: 78 % of the
- * peer's time on `tiny`). The default is the stronger peer, so the headline ratio is the
- * conservative one.
+ * Two peers per stage, in the same run: the `selective_scan_ref` loop taking its time steps
+ * with `unbind` (`peerScan: "unbind"`, default; row side "torch"), whose backward is linear in
+ * L — `peerScan: "ref"` (env `METEOR_PEER_SCAN`) runs it exactly as mamba_ssm ships it, indexing
+ * `deltaA[:, :, i]`, whose backward writes a zero-filled [b, e, l, n] gradient per step
+ * (quadratic in L) — and the parallel scan of mamba.py (`pscan`, Blelloch, any L; side
+ * "torch-pscan").
+ *
+ * BLAS: the peer reports the BLAS library mapped into its process. Against the reference
+ * netlib BLAS (Debian's libblas3, ≈ 3.5 GFLOP/s single-threaded) a ratio would flatter us
+ * twentyfold, so then the rows are kept but every ratio is withheld (null) with a note;
+ * install `libopenblas0-pthread` (Debian's alternatives then give torch OpenBLAS).
+ * `sgemm` rows time a [2048, 2048] float32 product through our native matmul and through the
+ * peer's torch, in the same run; `gflops` of a train row = `stepFlops` (./flops.ts) ÷ the
+ * mean step time, and `peakRssMiB` is the peak resident memory of the process (ours: the
+ * bench process so far; the peer: its own process for that stage).
  *
  * Threads: ours = the native kernels' OpenMP threads (`METEOR_THREADS`, default the cores),
  * 1 when they are not active; the peer gets `torch.set_num_threads` of the same number and
@@ -46,6 +55,7 @@ import { batchLoss } from "../src/lib/train/step.ts";
 import { Trainer } from "../src/lib/train/trainer.ts";
 import type { Stage } from "../src/lib/train/stages.ts";
 import type { BenchOptions } from "./main.ts";
+import { stepFlops } from "./flops.ts";
 
 const PEER = fileURLToPath(new URL("./peers/meteor_torch.py", import.meta.url));
 
@@ -55,7 +65,8 @@ export interface TrainRow {
   bench: "train";
   preset: string;
   stage: TrainStage;
-  side: "ours" | "torch";
+  /** "torch": the loop-scan peer; "torch-pscan": the parallel-scan peer. */
+  side: "ours" | "torch" | "torch-pscan";
   /** Mean over the timed steps. */
   msPerStep: number;
   /** Positions (Mamba + MLM, padded) per second over the timed steps. */
@@ -63,8 +74,25 @@ export interface TrainRow {
   /** Timed steps. */
   steps: number;
   threads: number;
-  /** Ours only, when the peer ran: ours ÷ torch tokens/s. */
+  /** Model GFLOP per second: `stepFlops` over the timed steps ÷ their seconds. */
+  gflops: number;
+  /** Peak resident memory (MiB) of the process that ran the row. */
+  peakRssMiB: number;
+  /** Peers: the BLAS library torch loaded ("openblas", "reference", …). */
+  blas?: string;
+  /** Ours only, when the peer ran on an optimised BLAS: ours ÷ loop-scan torch tokens/s. */
   ratio?: number;
+  /** Ours only, likewise: ours ÷ pscan torch tokens/s. */
+  ratioPscan?: number;
+}
+
+/** A [n, n] · [n, n] float32 product: ours (native sgemm) or the peer torch's BLAS. */
+export interface SgemmRow {
+  bench: "sgemm";
+  impl: "ours" | "openblas" | "reference" | string;
+  n: number;
+  gflops: number;
+  threads: number;
 }
 
 export interface TrainRatio {
@@ -89,10 +117,10 @@ export interface TrainBenchOptions extends BenchOptions {
   peerScan?: PeerScan;
 }
 
-export type PeerScan = "ref" | "unbind";
+export type PeerScan = "ref" | "unbind" | "pscan";
 
 export interface TrainBenchResult {
-  rows: TrainRow[];
+  rows: (TrainRow | SgemmRow)[];
   ratios: TrainRatio[];
   /** Why rows are missing, and what the run was (backend, threads, peer version). */
   notes: string[];
@@ -145,7 +173,7 @@ export function ourThreads(): number {
 }
 
 /** The preset's Meteor config, tokenizer and rendered training items. */
-async function presetData(preset: string, nSamples: number, log: (line: string) => void) {
+export async function presetData(preset: string, nSamples: number, log: (line: string) => void) {
   const run = resolveRunConfig({ preset, trainSize: nSamples, validationSize: 8, testSize: 8 });
   const samples = generateDataset({ n: run.trainSize, seed: run.dataSeed, split: "train", families: run.families });
   const tokenizer = buildTokenizer([...samples.flatMap((s) => [s.question, s.rationale, s.answer]), ...TEMPLATE_TEXTS]);
@@ -231,7 +259,7 @@ export function torchUnavailable(python: string): string | null {
 }
 
 export interface PeerRequest {
-  mode: "train" | "loss" | "check";
+  mode: "train" | "loss" | "check" | "sgemm";
   config: MeteorConfig;
   stage: TrainStage;
   threads: number;
@@ -240,6 +268,8 @@ export interface PeerRequest {
   lr?: number;
   warmup: StepShape[];
   steps: StepShape[];
+  /** "sgemm" only: the matrix size (default 2048). */
+  n?: number;
   /** "check" only. */
   weights?: Record<string, { shape: number[]; data: string }>;
   batch?: object;
@@ -248,7 +278,14 @@ export interface PeerRequest {
 export interface PeerResult {
   torch: string;
   threads: number;
-  scan: PeerScan;
+  scan?: PeerScan;
+  /** The BLAS library mapped into the peer ("openblas", "reference", "mkl", "blis", "unknown") and its path. */
+  blas: string;
+  blasPath: string;
+  /** "sgemm" mode. */
+  gflops?: number;
+  n?: number;
+  peakRssMiB?: number;
   stepMs?: number[];
   losses?: number[];
   loss?: number;
@@ -257,7 +294,9 @@ export interface PeerResult {
 /** Runs the PyTorch peer; its stderr lines go to `log`. Rejects with its last stderr line on failure. */
 export function runPeer(python: string, request: PeerRequest, log: (line: string) => void): Promise<PeerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [PEER], { env: process.env, stdio: ["pipe", "pipe", "pipe"] });
+    // OpenBLAS sizes its own thread pool: give it the request's threads, as torch's
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(request.threads) };
+    const child = spawn(python, [PEER], { env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderrTail = "";
     let partial = "";
@@ -284,11 +323,31 @@ export function runPeer(python: string, request: PeerRequest, log: (line: string
   });
 }
 
+/** Our native sgemm on [n, n] · [n, n]: best of 3 after a warm-up, GFLOP/s; null without the addon. */
+export function ourSgemmGflops(n: number): number | null {
+  const native = loadNative();
+  if (!native) return null;
+  const a = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const b = a.slice().reverse();
+  const out = new Float32Array(n * n);
+  native.matmul(a, b, out, 1, n, n, n, 0, 0, 0, 0);
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    native.matmul(a, b, out, 1, n, n, n, 0, 0, 0, 0);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (2 * n ** 3) / (best / 1000) / 1e9;
+}
+
+/** Peak resident memory of this process so far, MiB. */
+export const ourPeakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
 export async function runTrainBench(opts: TrainBenchOptions): Promise<TrainBenchResult> {
   const presets = opts.presets ?? (opts.quick ? ["tiny"] : ["tiny", "small"]);
   const stages = opts.stages ?? ["answer", "embed"];
-  const steps = opts.steps ?? (opts.quick ? 3 : 5);
-  const warmup = opts.warmup ?? (opts.quick ? 1 : 2);
+  const steps = opts.steps ?? 3;
+  const warmup = opts.warmup ?? 1;
   const python = opts.python ?? process.env["METEOR_PYTHON"] ?? "/usr/bin/python3";
   const peerScan = opts.peerScan ?? ((process.env["METEOR_PEER_SCAN"] as PeerScan | undefined) || "unbind");
   if (peerScan !== "ref" && peerScan !== "unbind") throw new Error(`train: peerScan must be ref or unbind, got ${String(peerScan)}`);
@@ -299,14 +358,26 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<TrainBench
     notes.push(`torch rows absent: ${missing}`);
     opts.log(`train: ${notes[notes.length - 1]}`);
   }
-  const rows: TrainRow[] = [];
+  const rows: (TrainRow | SgemmRow)[] = [];
   const ratios: TrainRatio[] = [];
+  const n = 2048;
+  const mine = ourSgemmGflops(n);
+  if (mine !== null) rows.push({ bench: "sgemm", impl: "ours", n, gflops: mine, threads });
+  let fairBlas = false;
+  if (!missing) {
+    const peer = await runPeer(python, { mode: "sgemm", config: {} as MeteorConfig, stage: "answer", threads, warmup: [], steps: [], n }, opts.log);
+    rows.push({ bench: "sgemm", impl: peer.blas, n, gflops: peer.gflops!, threads: peer.threads });
+    fairBlas = peer.blas !== "reference";
+    notes.push(`torch: ${peer.torch}, ${peer.threads} thread${peer.threads === 1 ? "" : "s"}, BLAS ${peer.blas} (${peer.blasPath}): ${peer.gflops!.toFixed(1)} GFLOP/s on a ${n}² sgemm; ours ${mine?.toFixed(1) ?? "n/a"}`);
+    if (!fairBlas) notes.push("ratios withheld: torch runs on the reference netlib BLAS; install libopenblas0-pthread (see README, Tests and benchmarks)");
+    opts.log(`train: ${notes[notes.length - 1]}`);
+  }
   for (const preset of presets) {
     const batchSize = resolveRunConfig({ preset }).train.batchSize;
     const { run, cfg, tokenizer, train } = await presetData(preset, Math.max(64, batchSize * (warmup + steps)), opts.log);
     for (const stage of stages) {
-      const n = warmup + steps;
-      const options = { ...run.train, steps: { perceive: 0, pretrain: 0, embed: stage === "embed" ? n : 0, answer: stage === "answer" ? n : 0 } };
+      const total = warmup + steps;
+      const options = { ...run.train, steps: { perceive: 0, pretrain: 0, embed: stage === "embed" ? total : 0, answer: stage === "answer" ? total : 0 } };
       const vars = initMeteorVariables(cfg, run.seed);
       const trainer = new Trainer(cfg, vars, tokenizer, { train, validation: [] }, options);
       let m: Measured;
@@ -320,32 +391,47 @@ export async function runTrainBench(opts: TrainBenchOptions): Promise<TrainBench
         trainer.optimizer.dispose();
         tf.dispose(Object.values(vars));
       }
-      const mine: TrainRow = { bench: "train", preset, stage, side: "ours", ...throughput(m.steps, m.stepMs), steps, threads };
-      rows.push(mine);
+      const flops = m.steps.reduce((f, s) => f + stepFlops(cfg, s, stage), 0);
+      const row = (side: TrainRow["side"], stepMs: number[], rowThreads: number, peakRssMiB: number, blas?: string): TrainRow => {
+        const t = throughput(m.steps, stepMs);
+        return { bench: "train", preset, stage, side, ...t, steps, threads: rowThreads, gflops: flops / (t.msPerStep * steps / 1000) / 1e9, peakRssMiB, ...(blas ? { blas } : {}) };
+      };
+      const ours = row("ours", m.stepMs, threads, ourPeakRssMiB());
+      rows.push(ours);
       if (missing) continue;
-      const peer = await runPeer(python, { mode: "train", config: cfg, stage, threads, scan: peerScan, warmup: m.warmup, steps: m.steps }, opts.log);
-      if (!notes.some((l) => l.startsWith("torch:"))) notes.splice(1, 0, `torch: ${peer.torch}, ${peer.threads} thread${peer.threads === 1 ? "" : "s"}, ${peer.scan === "ref" ? "selective_scan_ref" : "selective_scan_ref with unbind"} (sequential loop over L)`);
-      const theirs: TrainRow = { bench: "train", preset, stage, side: "torch", ...throughput(m.steps, peer.stepMs!), steps, threads: peer.threads };
-      mine.ratio = mine.tokensPerSec / theirs.tokensPerSec;
-      rows.push(theirs);
-      ratios.push({ preset, stage, ratio: mine.ratio });
+      for (const [side, scan] of [["torch", peerScan], ["torch-pscan", "pscan"]] as const) {
+        const peer = await runPeer(python, { mode: "train", config: cfg, stage, threads, scan, warmup: m.warmup, steps: m.steps }, opts.log);
+        const theirs = row(side, peer.stepMs!, peer.threads, peer.peakRssMiB ?? NaN, peer.blas);
+        rows.push(theirs);
+        if (!fairBlas) continue;
+        const ratio = ours.tokensPerSec / theirs.tokensPerSec;
+        if (side === "torch") {
+          ours.ratio = ratio;
+          ratios.push({ preset, stage, ratio });
+        } else ours.ratioPscan = ratio;
+      }
     }
   }
   return { rows, ratios, notes };
 }
 
 export function formatTrainTable(result: TrainBenchResult): string {
-  const head = ["preset", "stage", "side", "threads", "ms/step", "tokens/s", "ours ÷ torch"];
-  const lines = result.rows.map((r) => [
+  const train = result.rows.filter((r): r is TrainRow => r.bench === "train");
+  const head = ["preset", "stage", "side", "threads", "ms/step", "tokens/s", "GFLOP/s", "peak MiB", "÷ torch", "÷ pscan"];
+  const lines = train.map((r) => [
     r.preset,
     r.stage,
-    r.side,
+    r.side + (r.blas ? ` (${r.blas})` : ""),
     String(r.threads),
     r.msPerStep.toFixed(1),
     r.tokensPerSec.toFixed(0),
+    r.gflops.toFixed(1),
+    r.peakRssMiB.toFixed(0),
     r.ratio === undefined ? "" : `${r.ratio.toFixed(2)}×`,
+    r.ratioPscan === undefined ? "" : `${r.ratioPscan.toFixed(2)}×`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  return [fmt(head), fmt(widths.map((w) => "-".repeat(w))), ...lines.map(fmt), ...result.notes].join("\n");
+  const sgemm = result.rows.filter((r): r is SgemmRow => r.bench === "sgemm").map((r) => `sgemm ${r.n}² ${r.impl}: ${r.gflops.toFixed(1)} GFLOP/s (${r.threads} thread${r.threads === 1 ? "" : "s"})`);
+  return [fmt(head), fmt(widths.map((w) => "-".repeat(w))), ...lines.map(fmt), ...sgemm, ...result.notes].join("\n");
 }

@@ -37,13 +37,15 @@ padded length (our scan skips padded positions; this loop, like selective_scan_r
 
 Request (stdin JSON):
   {"mode": "train" | "loss" | "check", "config": <resolved MeteorConfig>, "stage": "answer" | "embed",
-   "threads": 2, "seed": 0, "lr": 1e-3, "scan": "ref" | "unbind", "warmup": [Shape…], "steps": [Shape…],
+   "threads": 2, "seed": 0, "lr": 1e-3, "scan": "ref" | "unbind" | "pscan", "warmup": [Shape…], "steps": [Shape…],
    "weights": {name: {"shape", "data"}}, "batch": Batch}          (the last two for "check")
   Shape = {"batch", "mambaLength", "mlmLength", "images", "mlmImages", "targets"}
   weights: the library's flat parameter names, data = base64 of little-endian float32
   Batch = {"size", "images", "pixels" (base64 float32), "mamba": Seq, "mlm": Seq}, Seq = {"length",
           "ids", "imageIndex" (or null), "torIndex", "targets" (MLM; −1 = none)}: a MeteorBatch
-Result (stdout JSON): train → {"torch", "threads", "stepMs": [...], "losses": [...]};
+Result (stdout JSON), each with "torch", "threads", "scan", "blas", "blasPath":
+  train → {"stepMs": [...], "losses": [...], "peakRssMiB"};
+  sgemm → {"n", "gflops"}: an [n, n] · [n, n] float32 product (request "n", default 2048), best of 3;
   loss → {"torch", "threads", "loss"} (one forward on steps[0], no update);
   check → {"torch", "threads", "loss"}: the loss of the library's weights on the library's
   batch, which must equal the library's own (the bench and the tests compare them).
@@ -52,7 +54,9 @@ Logs go to stderr; a failure exits non-zero with the reason on stderr.
 import base64
 import json
 import math
+import os
 import re
+import resource
 import sys
 import time
 
@@ -150,13 +154,73 @@ def selective_scan_ref(u, delta, A, B, C, D, z, delta_bias, delta_softplus=True,
     return out * F.silu(z)
 
 
+def _pscan(A, X):
+    """H_t = A_t ⊙ H_{t−1} + X_t over dim 2 (H_{−1} = 0) for A, X [b, e, l, n], without autograd:
+    Blelloch's work-efficient scan (O(l) work, O(log l) depth) in its recursive form. Pairs
+    (2k, 2k+1) combine into one element (A₂ = A_{2k+1}·A_{2k}, X₂ = A_{2k+1}·X_{2k} + X_{2k+1});
+    the half-length scan of the pairs gives H at odd t, and the even t follow in one step. Any
+    l: an odd last element is left out of the pairing and finished by the even step."""
+    l = X.shape[2]
+    if l == 1:
+        return X.clone()
+    lp = l - l % 2
+    a_even, a_odd = A[:, :, 0:lp:2], A[:, :, 1:lp:2]
+    h_odd = _pscan(a_odd * a_even, torch.addcmul(X[:, :, 1:lp:2], a_odd, X[:, :, 0:lp:2]))   # H at t = 1, 3, …
+    H = torch.empty_like(X)
+    H[:, :, 1:lp:2] = h_odd
+    H[:, :, 0] = X[:, :, 0]
+    H[:, :, 2::2] = torch.addcmul(X[:, :, 2::2], A[:, :, 2::2], h_odd[:, :, : (l - 1) // 2])   # H at t = 2, 4, …
+    return H
+
+
+class PScan(torch.autograd.Function):
+    """The parallel scan as mamba.py's `PScan` (alxndrTL/mamba.py `pscan.py`): forward and
+    backward are each one scan; the backward runs it over reversed time with the coefficients
+    shifted by one (G_t = dH_t + A_{t+1}·G_{t+1}; dX = G; dA_t = G_t·H_{t−1}). Divergence:
+    mamba.py pads l to a power of two and sweeps in place; this recursion takes any l as it is."""
+
+    @staticmethod
+    def forward(ctx, A, X):
+        H = _pscan(A, X)
+        ctx.save_for_backward(A, H)
+        return H
+
+    @staticmethod
+    def backward(ctx, dH):
+        A, H = ctx.saved_tensors
+        a_next = torch.zeros_like(A)
+        a_next[:, :, :-1] = A[:, :, 1:]
+        G = _pscan(a_next.flip(2), dH.flip(2)).flip(2)
+        h_prev = torch.zeros_like(H)
+        h_prev[:, :, 1:] = H[:, :, :-1]
+        return G * h_prev, G
+
+
+def pscan(A, X):
+    """H_t = A_t ⊙ H_{t−1} + X_t over dim 2 for A, X [b, e, l, n] (differentiable): `PScan`."""
+    return PScan.apply(A, X)
+
+
+def selective_scan_pscan(u, delta, A, B, C, D, z, delta_bias, delta_softplus=True):
+    """`selective_scan_ref`'s arithmetic with the recurrence over L taken by `pscan`. Shapes as there."""
+    delta = delta + delta_bias[..., None]
+    if delta_softplus:
+        delta = F.softplus(delta)
+    deltaA = torch.exp(torch.einsum("bdl,dn->bdln", delta, A))          # [b, e, l, n]
+    deltaB_u = torch.einsum("bdl,bnl,bdl->bdln", delta, B, u)          # [b, e, l, n]
+    h = pscan(deltaA, deltaB_u)                                        # [b, e, l, n]
+    y = torch.einsum("bdln,bnl->bdl", h, C)                            # [b, e, l]
+    out = y + u * D[..., None]
+    return out * F.silu(z)
+
+
 class MambaMixer(nn.Module):
     """mamba_ssm `Mamba.forward` on its reference path (no fused kernels)."""
 
-    def __init__(self, c, unbind):
+    def __init__(self, c, scan):
         super().__init__()
         d, e, n, k, r = c["dModel"], c["dInner"], c["dState"], c["dConv"], c["dtRank"]
-        self.unbind = unbind
+        self.scan = scan
         self.e, self.n, self.r = e, n, r
         self.in_proj = nn.Linear(d, 2 * e, bias=c["projBias"])
         self.conv1d = nn.Conv1d(e, e, k, groups=e, padding=k - 1, bias=c["convBias"])
@@ -178,16 +242,17 @@ class MambaMixer(nn.Module):
         dt, B, C = x_dbl.split([self.r, self.n, self.n], dim=-1)
         delta = (dt @ self.dt_proj.weight.T).transpose(1, 2)           # [b, e, l] (bias in the scan)
         A = -torch.exp(self.A_log)
-        y = selective_scan_ref(xi, delta, A, B.transpose(1, 2), C.transpose(1, 2), self.D, z, self.dt_proj.bias, unbind=self.unbind)
+        args = (xi, delta, A, B.transpose(1, 2), C.transpose(1, 2), self.D, z, self.dt_proj.bias)
+        y = selective_scan_pscan(*args) if self.scan == "pscan" else selective_scan_ref(*args, unbind=self.scan == "unbind")
         return self.out_proj(y.transpose(1, 2))                        # [b, l, d]
 
 
 class MambaBackbone(nn.Module):
-    def __init__(self, c, unbind):
+    def __init__(self, c, scan):
         super().__init__()
         self.embeddings = nn.Embedding(c["vocabSize"], c["dModel"])
         self.norms = nn.ModuleList(RMSNorm(c["dModel"], c["rmsNormEps"]) for _ in range(c["nLayer"]))
-        self.mixers = nn.ModuleList(MambaMixer(c, unbind) for _ in range(c["nLayer"]))
+        self.mixers = nn.ModuleList(MambaMixer(c, scan) for _ in range(c["nLayer"]))
         self.norm_f = RMSNorm(c["dModel"], c["rmsNormEps"])
 
     def forward(self, x):                                              # embeddings [b, l, d] → [b, l, d]
@@ -263,14 +328,14 @@ class InternLM2(nn.Module):
 
 
 class Meteor(nn.Module):
-    def __init__(self, c, unbind=False):
+    def __init__(self, c, scan="ref"):
         super().__init__()
         self.c = c
         dv, dm, dq = c["vision"]["dModel"], c["mamba"]["dModel"], c["mlm"]["dModel"]
         self.vision = Vision(c["vision"])
         self.mamba_vision_proj = projector(dv, dm)
         self.mlm_vision_proj = projector(dv, dq)
-        self.mamba = MambaBackbone(c["mamba"], unbind)
+        self.mamba = MambaBackbone(c["mamba"], scan)
         self.tor_proj = projector(dm, dq)
         self.mlm = InternLM2(c["mlm"])
 
@@ -418,24 +483,59 @@ def optimizer(params, lr):
                              lr=lr, betas=(0.9, 0.95), eps=1e-8)
 
 
+def blas_in_use():
+    """The BLAS library mapped into this process after a matmul: (kind, path), kind one of
+    "openblas", "reference" (netlib libblas3), "mkl", "blis", "unknown"."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    paths = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1] if len(line.split()) >= 6 else ""
+            name = os.path.basename(path)
+            if re.match(r"lib(open)?blas|libmkl|libblis|libcblas", name):
+                paths.add(os.path.realpath(path))
+    for kind, pattern in (("openblas", "openblas"), ("mkl", "mkl"), ("blis", "blis"), ("reference", "/blas/")):
+        hit = sorted(p for p in paths if pattern in p)
+        if hit:
+            return kind, hit[0]
+    return "unknown", ", ".join(sorted(paths)) or "none mapped (torch's own kernels)"
+
+
+def sgemm_gflops(n):
+    """Best of 3 [n, n] · [n, n] float32 products after one warm-up, in GFLOP/s (2n³ each)."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n ** 3 / best / 1e9
+
+
 def main():
     req = json.load(sys.stdin)
     torch.set_num_threads(int(req["threads"]))
+    blas, blas_path = blas_in_use()
+    if req["mode"] == "sgemm":
+        n = int(req.get("n", 2048))
+        json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas, "blasPath": blas_path, "n": n, "gflops": sgemm_gflops(n)}, sys.stdout)
+        return
     torch.manual_seed(int(req.get("seed", 0)))
     gen = torch.Generator().manual_seed(int(req.get("seed", 0)))
     cfg, stage = req["config"], req["stage"]
     if stage not in ("answer", "embed"):
         raise ValueError(f"stage must be answer or embed, got {stage!r}")
     scan = req.get("scan", "ref")
-    if scan not in ("ref", "unbind"):
-        raise ValueError(f"scan must be ref or unbind, got {scan!r}")
-    model = Meteor(cfg, unbind=scan == "unbind")
+    if scan not in ("ref", "unbind", "pscan"):
+        raise ValueError(f"scan must be ref, unbind or pscan, got {scan!r}")
+    model = Meteor(cfg, scan=scan)
     model.requires_grad_(False)
     params = []
     for part in model.trained(stage):
         part.requires_grad_(True)
         params += list(part.parameters())
-    head = {"torch": torch.__version__, "threads": torch.get_num_threads(), "scan": scan}
+    head = {"torch": torch.__version__, "threads": torch.get_num_threads(), "scan": scan, "blas": blas, "blasPath": blas_path}
     if req["mode"] == "loss":
         loss = model(make_inputs(cfg, req["steps"][0], gen))
         json.dump({**head, "loss": loss.item()}, sys.stdout)
@@ -464,7 +564,8 @@ def main():
         if kind == "step":
             step_ms.append(ms)
             losses.append(value)
-    json.dump({**head, "stepMs": step_ms, "losses": losses}, sys.stdout)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024        # KiB on Linux
+    json.dump({**head, "stepMs": step_ms, "losses": losses, "peakRssMiB": peak}, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,12 @@ Backward is autograd of sum(y · dy). Inputs are drawn in the ranges bench/scan.
 
   python3 bench/peers/scan_torch.py B L D N REPS THREADS [loop,ref]
   → {"loop": median ms, "ref": median ms, "torch": version, "threads": n}
+  python3 bench/peers/scan_torch.py --grid < {"shapes": [[B, L, D, N], …], "reps", "threads",
+      "which": "loop" | "ref", "budgetSeconds", "secondsPerUnit"}
+  → {"torch", "threads", "ms": [median ms, or null when skipped, …], "estSeconds": […]}
+    every shape in one process (importing torch takes seconds on a loaded machine); a shape
+    whose estimated time (the last measured seconds per work unit × its units, as
+    bench/scan.ts's `workUnits`) exceeds the budget is skipped.
 """
 import json
 import sys
@@ -68,7 +74,37 @@ def time_it(f, x, dy, reps):
     return times[(len(times) - 1) // 2]
 
 
+def units(which, b, l, d, n):
+    """bench/scan.ts `workUnits`: state elements, plus the loop's per-step Python overhead."""
+    return b * l * d * n + (2000 * l if which == "loop" else 0)
+
+
+def grid():
+    req = json.load(sys.stdin)
+    which, reps, budget = req["which"], int(req["reps"]), float(req["budgetSeconds"])
+    torch.set_num_threads(int(req["threads"]))
+    f = scan_loop if which == "loop" else scan_ref
+    rate = float(req["secondsPerUnit"])
+    ms, est = [], []
+    for b, l, d, n in req["shapes"]:
+        e = rate * units(which, b, l, d, n)
+        est.append(e)
+        if e > budget:
+            ms.append(None)
+            continue
+        g = torch.Generator().manual_seed(1)
+        x = inputs(b, l, d, n, g)
+        dy = torch.rand(b, l, d, generator=g) * 2 - 1
+        t = time_it(f, x, dy, reps)
+        ms.append(t)
+        rate = t / 1000 / units(which, b, l, d, n)
+        print(f"torch-{which} {b}×{d}×{l}: {t:.1f} ms", file=sys.stderr)
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "ms": ms, "estSeconds": est}))
+
+
 def main():
+    if sys.argv[1:2] == ["--grid"]:
+        return grid()
     b, l, d, n, reps, threads = (int(v) for v in sys.argv[1:7])
     which = sys.argv[7].split(",") if len(sys.argv) > 7 else ["loop", "ref"]
     torch.set_num_threads(threads)

@@ -12,7 +12,8 @@ export interface TrainRow {
   bench: "train";
   preset: string;
   stage: string;
-  side: "ours" | "torch";
+  /** "torch": the loop-scan peer; "torch-pscan": the parallel-scan peer. */
+  side: "ours" | "torch" | "torch-pscan";
   msPerStep: number;
   tokensPerSec: number;
   threads: number;
@@ -42,7 +43,7 @@ export function trainChart(rows: readonly TrainRow[], { width }: { width: number
     x: { label: "tokens / s (Mamba + MLM positions) →", grid: true },
     y: { label: null },
     fy: { label: null },
-    color: { legend: true, domain: ["ours", "torch"] },
+    color: { legend: true, domain: ["ours", "torch", "torch-pscan"] },
     marks: [
       Plot.barX(data, { x: "tokensPerSec", y: "side", fy: "run", fill: "side", tip: true }),
       Plot.text(data, { x: "tokensPerSec", y: "side", fy: "run", text: (r: TrainRow) => (r.ratio ? `${r.ratio.toFixed(1)}×` : ""), dx: 6, textAnchor: "start" }),

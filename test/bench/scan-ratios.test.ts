@@ -20,10 +20,25 @@ describe("bench ratios", () => {
     expect(scanRatios(rows)).toEqual({ scanVsC: 1 / 3, scanVsTorch: 2 });
   });
 
-  it("trainVsTorch comes from the tiny train row; null when absent", () => {
+  it("trainVsTorch comes from our tiny answer row; null when absent", () => {
     const r = benchRatios([row("fused-native", 256, 10), row("c-loop", 256, 30)]);
     expect(r.scanVsC).toBeCloseTo(3, 12);
-    expect(r.trainVsTorch).toBeNull();
-    expect(benchRatios([{ bench: "train", preset: "small", stage: "answer", ratio: 9 }, { bench: "train", preset: "tiny", stage: "embed", ratio: 2 }, { bench: "train", preset: "tiny", stage: "answer", ratio: 0.7 }]).trainVsTorch).toBe(0.7);
+    expect(r).toMatchObject({ trainVsTorch: null, trainVsTorchPscan: null, trainFracOfSgemm: null });
+    const train = (preset: string, stage: string, ratio: number) => ({ bench: "train", side: "ours", preset, stage, ratio });
+    expect(benchRatios([train("small", "answer", 9), train("tiny", "embed", 2), train("tiny", "answer", 0.7)]).trainVsTorch).toBe(0.7);
+  });
+
+  it("trainVsTorchPscan and trainFracOfSgemm come from our small answer row and the faster sgemm", () => {
+    const r = benchRatios([
+      { bench: "sgemm", impl: "ours", gflops: 60 },
+      { bench: "sgemm", impl: "openblas", gflops: 80 },
+      { bench: "train", side: "ours", preset: "small", stage: "embed", gflops: 1, ratioPscan: 5 },
+      { bench: "train", side: "ours", preset: "small", stage: "answer", gflops: 20, ratioPscan: 1.25 },
+      { bench: "train", side: "torch-pscan", preset: "small", stage: "answer", gflops: 30 },
+    ]);
+    expect(r.trainVsTorchPscan).toBe(1.25);
+    expect(r.trainFracOfSgemm).toBe(0.25);
+    // a peer on the reference BLAS leaves the ratio off our row (bench/train.ts): null here
+    expect(benchRatios([{ bench: "train", side: "ours", preset: "small", stage: "answer", gflops: 20 }]).trainVsTorchPscan).toBeNull();
   });
 });

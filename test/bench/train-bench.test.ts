@@ -14,6 +14,7 @@ import type { Tokenizer } from "../../src/lib/data/tokenizer.ts";
 import { backboneParams, fitExponent, predictNext, scalingModels } from "../../bench/scaling.ts";
 import { checkPeer, peerBatch, peerWeights, runPeer, stepPositions, stepShape, throughput, torchUnavailable, type StepShape } from "../../bench/train.ts";
 import { microConfig, microData } from "../meteor/fixtures.ts";
+import { batchLoss } from "../../src/lib/train/step.ts";
 
 const PYTHON = process.env["METEOR_PYTHON"] ?? "/usr/bin/python3";
 
@@ -96,6 +97,35 @@ describe("torch peer", () => {
     const r = await runPeer(PYTHON, { mode: "loss", config: cfg, stage: "answer", threads: 1, warmup: [], steps: [shape] }, () => {});
     expect(Number.isFinite(r.loss)).toBe(true);
     expect(r.loss!).toBeGreaterThan(0);
+  });
+
+  it.skipIf(skip)("times an sgemm and names the BLAS torch loaded", async () => {
+    const r = await runPeer(PYTHON, { mode: "sgemm", config: microConfig(60), stage: "answer", threads: 1, warmup: [], steps: [], n: 256 }, () => {});
+    expect(r.gflops!).toBeGreaterThan(0);
+    expect(["openblas", "reference", "mkl", "blis", "unknown"]).toContain(r.blas);
+    expect(r.blasPath.length).toBeGreaterThan(0);
+  });
+
+  it.skipIf(skip)("its pscan peer computes our loss too, on odd lengths (no padding to a power of two)", async () => {
+    await initBackend({ backend: "wasm" });
+    const { items, tokenizer } = await microData(3);
+    const cfg = microConfig(tokenizer.vocabSize);
+    const vars = initMeteorVariables(cfg, 6);
+    try {
+      const batch = buildBatch(items, tokenizer, {
+        system: "meteor",
+        stage: "answer",
+        numTor: cfg.numTor,
+        numPatches: cfg.vision.numPatches,
+        placeTor: (r) => placeTor(r, { count: cfg.numTor, placement: "even", seed: 0 }),
+      });
+      expect(batch.mamba!.length & (batch.mamba!.length - 1), "a power-of-two length would not test the odd case").not.toBe(0);
+      const ours = tf.tidy(() => batchLoss(cfg, vars, batch).dataSync()[0]!);
+      const r = await runPeer(PYTHON, { mode: "check", config: cfg, stage: "answer", threads: 1, scan: "pscan", warmup: [], steps: [], weights: peerWeights(vars), batch: peerBatch(batch) }, () => {});
+      expect(Math.abs(r.loss! - ours)).toBeLessThanOrEqual(1e-4 * Math.abs(ours) + 1e-5);
+    } finally {
+      tf.dispose(Object.values(vars));
+    }
   });
 
   it.skipIf(skip)("computes our loss from our weights and batch, in both stages", async () => {

@@ -332,6 +332,8 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
           // The committed Node benchmarks against peers: a throughput chart, time and memory vs L.
           if (existsSync(join(ROOT, "data/bench/train.json"))) expect(await page.locator("#train-bench svg").count()).toBeGreaterThan(0);
           if (existsSync(join(ROOT, "data/bench/scaling.json"))) expect(await page.locator("#scaling-bench svg").count()).toBeGreaterThanOrEqual(2);
+          // the training-step profile: one stacked bar per profiled run (main, composed, fused)
+          if (existsSync(join(ROOT, "data/bench/profile.json"))) expect(await page.locator("#profile-bench svg [aria-label='bar'] rect").count()).toBeGreaterThanOrEqual(3 * 5);
           if (existsSync(join(ROOT, "data/bench/soak.json"))) expect(await page.locator("#soak-bench svg").count()).toBeGreaterThanOrEqual(2);
           await page.getByRole("button", { name: "Run scan benchmark" }).click();
           const micro = page.locator("#micro[data-rows]");

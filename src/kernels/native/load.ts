@@ -36,6 +36,22 @@ export interface NativeKernels {
     checkpoints: F32, dy: F32, dLast: OptF32,
     gu: F32, gdelta: F32, gA: F32, gB: F32, gC: F32, gD: F32, gz: OptF32, gDeltaBias: OptF32, gh0: OptF32,
   ): void;
+  /** Strided copy of 4-byte elements (see `c/copy.h`, `layout.ts`'s `copyMeta`); naive ≠ 0: the reference loop. */
+  copyStrided(src: F32, dst: F32, meta: Float64Array, naive: number): void;
+  /** out[o, i, :] = x[o, idx[i], :] with x [outer, dim, inner]; throws a RangeError naming an index outside [0, dim). */
+  gatherRows(x: F32, idx: Int32Array, out: F32, outer: number, dim: number, inner: number, nidx: number): void;
+  /** Fused element-wise kernels (see `c/fused.h`). */
+  swigluForward(a: F32, b: F32, y: F32, n: number): void;
+  swigluBackward(a: F32, b: F32, dy: F32, da: F32, db: F32, n: number): void;
+  causalSoftmaxForward(s: F32, p: F32, rows: number, l: number, t: number, past: number, scale: number): void;
+  causalSoftmaxBackward(p: F32, dp: F32, ds: F32, rows: number, l: number, t: number, past: number, scale: number): void;
+  crossEntropyForward(logits: F32, targets: Int32Array, loss: F32, lse: F32, rows: number, v: number): void;
+  crossEntropyBackward(logits: F32, targets: Int32Array, lse: F32, dloss: number, dlogits: F32, rows: number, v: number): void;
+  /** Fused norms over the last axis of [rows, d] (see `c/norm.h`). */
+  rmsnormForward(x: F32, w: F32, y: F32, rstd: F32, rows: number, d: number, eps: number): void;
+  rmsnormBackward(dy: F32, x: F32, w: F32, rstd: F32, dx: F32, dw: F32, rows: number, d: number): void;
+  layernormForward(x: F32, w: F32, b: F32, y: F32, mean: F32, rstd: F32, rows: number, d: number, eps: number): void;
+  layernormBackward(dy: F32, x: F32, w: F32, mean: F32, rstd: F32, dx: F32, dw: F32, db: F32, rows: number, d: number): void;
   setThreads(n: number): number;
   info(): NativeInfo;
 }

@@ -4,6 +4,7 @@
  * stacked along the sequence axis so keys and values are never repeated in memory.
  */
 import * as tf from "../tf.ts";
+import { causalSoftmax } from "../nn/causal-softmax.ts";
 import { linear } from "../nn/linear.ts";
 import type { MlmConfig } from "./config.ts";
 import { applyRope } from "./rope.ts";
@@ -26,13 +27,7 @@ export interface AttentionOptions {
   attentionOut?: tf.Tensor4D[];
 }
 
-/** Additive causal mask for l new queries after `past` cached keys: [l, past + l]. */
-export function causalMask(l: number, past: number): tf.Tensor2D {
-  const t = past + l;
-  const m = new Float32Array(l * t);
-  for (let i = 0; i < l; i++) for (let j = past + i + 1; j < t; j++) m[i * t + j] = -1e9;
-  return tf.tensor2d(m, [l, t]);
-}
+export { causalMask } from "../nn/causal-softmax.ts";
 
 /** x: [b, l, d] (normed) → { out: [b, l, d], cache? } */
 export function attentionForward(
@@ -61,12 +56,8 @@ export function attentionForward(
     if (opts.returnCache) cache = { k: tf.keep(k), v: tf.keep(v) };
 
     const qg = qr.reshape([b * nKvHead, g * l, hd]); // [b·kv, g·l, hd] (heads kv·g + j)
-    const scores = tf
-      .matMul(qg, k.reshape([b * nKvHead, t, hd]), false, true) // [b·kv, g·l, t]
-      .mul(1 / Math.sqrt(hd))
-      .reshape([b * nKvHead, g, l, t])
-      .add(causalMask(l, t - l)); // [b·kv, g, l, t]
-    const probs = tf.softmax(scores, -1); // [b·kv, g, l, t]
+    const scores = tf.matMul(qg, k.reshape([b * nKvHead, t, hd]), false, true).reshape([b * nKvHead, g, l, t]); // [b·kv, g, l, t]
+    const probs = causalSoftmax(scores, 1 / Math.sqrt(hd), t - l); // [b·kv, g, l, t]
     if (opts.attentionOut) opts.attentionOut.push(tf.keep(probs.reshape([b, nHead, l, t]) as tf.Tensor4D));
     const ctx = tf
       .matMul(probs.reshape([b * nKvHead, g * l, t]), v.reshape([b * nKvHead, t, hd])) // [b·kv, g·l, hd]

@@ -6,7 +6,7 @@
  * can never be produced.
  */
 import * as tf from "../tf.ts";
-import { silu } from "../nn/activations.ts";
+import { swiGlu } from "../nn/activations.ts";
 import { linear } from "../nn/linear.ts";
 import { rmsNorm } from "../nn/rmsnorm.ts";
 import { checkTokenIds } from "../mamba/model.ts";
@@ -34,9 +34,9 @@ export function mlmEmbed(params: MlmParams, cfg: MlmConfig, ids: tf.Tensor2D): t
 /** SwiGLU feed-forward. x: [b, l, d] → [b, l, d] */
 function feedForward(params: MlmParams, prefix: string, x: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
-    const gate = silu(linear(x, params[`${prefix}.w1.weight`]!)); // [b, l, f]
+    const gate = linear(x, params[`${prefix}.w1.weight`]!); // [b, l, f]
     const up = linear(x, params[`${prefix}.w3.weight`]!); // [b, l, f]
-    return linear(gate.mul(up), params[`${prefix}.w2.weight`]!) as tf.Tensor3D; // [b, l, d]
+    return linear(swiGlu(gate, up), params[`${prefix}.w2.weight`]!) as tf.Tensor3D; // [b, l, d]
   });
 }
 

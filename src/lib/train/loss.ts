@@ -1,5 +1,7 @@
 /** Masked next-token cross-entropy and gradient-norm clipping. */
 import * as tf from "../tf.ts";
+import { CrossEntropy } from "../../kernels/fused/declaration.ts";
+import { fusedAvailable, fusedCrossEntropy } from "../../kernels/fused/ops.ts";
 
 /**
  * Mean cross-entropy over positions whose target is ≥ 0.
@@ -14,6 +16,14 @@ export function maskedCrossEntropy(logits: tf.Tensor3D, targets: Int32Array): tf
     if (t >= 0) count++;
   }
   if (count === 0) throw new Error("no target positions in the batch");
+  // the fused kernel (MeteorCrossEntropy, native on cpu/wasm) when the backend has one
+  if (logits.dtype === "float32" && fusedAvailable(CrossEntropy)) return tf.tidy(() => fusedCrossEntropy(logits.reshape([b * l, v]), tf.tensor1d(targets, "int32")));
+  return maskedCrossEntropyReference(logits, targets, count);
+}
+
+/** The composed ops (slow reference of the fused kernel); `count` = targets ≥ 0. logits: [b, l, v] → scalar */
+export function maskedCrossEntropyReference(logits: tf.Tensor3D, targets: Int32Array, count: number): tf.Scalar {
+  const [b, l, v] = logits.shape;
   return tf.tidy(() => {
     const logp = tf.logSoftmax(logits.reshape([b * l, v])); // [b·l, v]
     const safe = tf.tensor1d(Int32Array.from(targets, (t) => Math.max(t, 0)), "int32"); // [b·l]

@@ -10,6 +10,9 @@
 #include <omp.h>
 #endif
 
+#include "copy.h"
+#include "fused.h"
+#include "norm.h"
 #include "scan.h"
 #include "sgemm.h"
 
@@ -60,6 +63,11 @@ static int integer(napi_env env, napi_value v, int index, int64_t *out) {
   return 1;
 }
 
+static int number(napi_env env, napi_value v, int index, double *out) {
+  if (napi_get_value_double(env, v, out) != napi_ok || *out != *out) return fail(env, "expected a number", index);
+  return 1;
+}
+
 static napi_value out_of_memory(napi_env env) {
   napi_throw_range_error(env, NULL, "meteor native: out of memory");
   return NULL;
@@ -86,6 +94,231 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   if (!typed(env, argv[1], 1, napi_float32_array, need_b, 0, &b)) return NULL;
   if (!typed(env, argv[2], 2, napi_float32_array, s.batch * s.m * s.n, 0, &out)) return NULL;
   if (sgemm_batched(&s, a, b, out, g_threads) != 0) return out_of_memory(env);
+  return NULL;
+}
+
+/* copyStrided(src, dst, meta, naive): meta (Float64Array) = [rank, count × rank, srcStride × (rank − 1),
+ * dstStride × (rank − 1), srcOffset, dstOffset]; src and dst are Float32Arrays (int32 storage is
+ * passed as a Float32Array view: the copy moves bits). naive ≠ 0 runs the plain reference loop. */
+static napi_value copy_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 4) {
+    napi_throw_type_error(env, NULL, "meteor native: copyStrided takes 4 arguments");
+    return NULL;
+  }
+  void *metap;
+  if (!typed(env, argv[2], 2, napi_float64_array, 1, 0, &metap)) return NULL;
+  const double *meta = metap;
+  copy_args c;
+  c.rank = (int)meta[0];
+  if (!(meta[0] >= 1 && meta[0] <= COPY_MAX_RANK)) return fail(env, "rank must be in [1, 8]", 2), NULL;
+  if (!typed(env, argv[2], 2, napi_float64_array, 1 + 3 * c.rank - 2 + 2, 0, &metap)) return NULL;
+  for (int i = 1; i < 1 + 3 * c.rank; i++)
+    if (!(meta[i] >= 0 && meta[i] <= 9007199254740991.0 && meta[i] == (double)(int64_t)meta[i])) return fail(env, "meta holds a negative or non-integer value", 2), NULL;
+  for (int a = 0; a < c.rank; a++) c.count[a] = (int64_t)meta[1 + a];
+  for (int a = 0; a < c.rank - 1; a++) {
+    c.src_stride[a] = (int64_t)meta[1 + c.rank + a];
+    c.dst_stride[a] = (int64_t)meta[1 + 2 * c.rank - 1 + a];
+  }
+  c.src_offset = (int64_t)meta[3 * c.rank - 1];
+  c.dst_offset = (int64_t)meta[3 * c.rank];
+  int64_t naive;
+  if (!integer(env, argv[3], 3, &naive)) return NULL;
+  void *src, *dst;
+  if (!typed(env, argv[0], 0, napi_float32_array, copy_extent_src(&c), 0, &src)) return NULL;
+  if (!typed(env, argv[1], 1, napi_float32_array, copy_extent_dst(&c), 0, &dst)) return NULL;
+  if (naive) copy_strided_naive(&c, src, dst);
+  else copy_strided(&c, src, dst, g_threads);
+  return NULL;
+}
+
+static int args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv, const char *name);
+
+/* gatherRows(x, idx, out, outer, dim, inner, nidx): see copy.h; int32 storage passed as Float32Array views. */
+static napi_value gather_fn(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  int64_t d[4];
+  if (!args(env, info, 7, argv, "gatherRows")) return NULL;
+  for (int i = 0; i < 4; i++)
+    if (!integer(env, argv[3 + i], 3 + i, &d[i])) return NULL;
+  void *x, *idx, *out;
+  if (!typed(env, argv[0], 0, napi_float32_array, d[0] * d[1] * d[2], 0, &x)) return NULL;
+  if (!typed(env, argv[1], 1, napi_int32_array, d[3], 0, &idx)) return NULL;
+  if (!typed(env, argv[2], 2, napi_float32_array, d[0] * d[3] * d[2], 0, &out)) return NULL;
+  const int64_t bad = gather_rows(x, idx, out, d[0], d[1], d[2], d[3], g_threads);
+  if (bad >= 0) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "GatherV2: the index value %d is not in [0, %lld]", ((const int32_t *)idx)[bad], (long long)(d[1] - 1));
+    napi_throw_range_error(env, NULL, msg);
+  }
+  return NULL;
+}
+
+/* Reads argc_expected arguments into argv, or throws naming the function. */
+static int args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv, const char *name) {
+  size_t argc = expected;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc != expected) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "meteor native: %s takes %zu arguments", name, expected);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
+/* Float32Array arguments argv[first + i] with need[i] elements each (optional: null allowed) into p[i]. */
+static int f32_args(napi_env env, napi_value *argv, int first, int count, const int64_t *need, void **p) {
+  for (int i = 0; i < count; i++)
+    if (!typed(env, argv[first + i], first + i, napi_float32_array, need[i], 0, &p[i])) return 0;
+  return 1;
+}
+
+/* rmsnormForward(x, w, y, rstd, rows, d, eps) */
+static napi_value rmsnorm_fwd(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  int64_t rows, d;
+  double eps;
+  void *p[4];
+  if (!args(env, info, 7, argv, "rmsnormForward") || !integer(env, argv[4], 4, &rows) || !integer(env, argv[5], 5, &d) || !number(env, argv[6], 6, &eps)) return NULL;
+  const int64_t need[4] = {rows * d, d, rows * d, rows};
+  if (!f32_args(env, argv, 0, 4, need, p)) return NULL;
+  rmsnorm_forward(p[0], p[1], rows, d, (float)eps, p[2], p[3], g_threads);
+  return NULL;
+}
+
+/* rmsnormBackward(dy, x, w, rstd, dx, dw, rows, d) */
+static napi_value rmsnorm_bwd(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  int64_t rows, d;
+  void *p[6];
+  if (!args(env, info, 8, argv, "rmsnormBackward") || !integer(env, argv[6], 6, &rows) || !integer(env, argv[7], 7, &d)) return NULL;
+  const int64_t need[6] = {rows * d, rows * d, d, rows, rows * d, d};
+  if (!f32_args(env, argv, 0, 6, need, p)) return NULL;
+  if (rmsnorm_backward(p[0], p[1], p[2], p[3], rows, d, p[4], p[5], g_threads) != 0) return out_of_memory(env);
+  return NULL;
+}
+
+/* layernormForward(x, w, b, y, mean, rstd, rows, d, eps) */
+static napi_value layernorm_fwd(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  int64_t rows, d;
+  double eps;
+  void *p[6];
+  if (!args(env, info, 9, argv, "layernormForward") || !integer(env, argv[6], 6, &rows) || !integer(env, argv[7], 7, &d) || !number(env, argv[8], 8, &eps)) return NULL;
+  const int64_t need[6] = {rows * d, d, d, rows * d, rows, rows};
+  if (!f32_args(env, argv, 0, 6, need, p)) return NULL;
+  layernorm_forward(p[0], p[1], p[2], rows, d, (float)eps, p[3], p[4], p[5], g_threads);
+  return NULL;
+}
+
+/* layernormBackward(dy, x, w, mean, rstd, dx, dw, db, rows, d) */
+static napi_value layernorm_bwd(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  int64_t rows, d;
+  void *p[8];
+  if (!args(env, info, 10, argv, "layernormBackward") || !integer(env, argv[8], 8, &rows) || !integer(env, argv[9], 9, &d)) return NULL;
+  const int64_t need[8] = {rows * d, rows * d, d, rows, rows, rows * d, d, d};
+  if (!f32_args(env, argv, 0, 8, need, p)) return NULL;
+  if (layernorm_backward(p[0], p[1], p[2], p[3], p[4], rows, d, p[5], p[6], p[7], g_threads) != 0) return out_of_memory(env);
+  return NULL;
+}
+
+/* swigluForward(a, b, y, n) */
+static napi_value swiglu_fwd(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int64_t n;
+  void *p[3];
+  if (!args(env, info, 4, argv, "swigluForward") || !integer(env, argv[3], 3, &n)) return NULL;
+  const int64_t need[3] = {n, n, n};
+  if (!f32_args(env, argv, 0, 3, need, p)) return NULL;
+  swiglu_forward(p[0], p[1], p[2], n, g_threads);
+  return NULL;
+}
+
+/* swigluBackward(a, b, dy, da, db, n) */
+static napi_value swiglu_bwd(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  int64_t n;
+  void *p[5];
+  if (!args(env, info, 6, argv, "swigluBackward") || !integer(env, argv[5], 5, &n)) return NULL;
+  const int64_t need[5] = {n, n, n, n, n};
+  if (!f32_args(env, argv, 0, 5, need, p)) return NULL;
+  swiglu_backward(p[0], p[1], p[2], p[3], p[4], n, g_threads);
+  return NULL;
+}
+
+/* causalSoftmaxForward(s, p, rows, l, t, past, scale) */
+static napi_value softmax_fwd(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  int64_t d[4];
+  double scale;
+  void *p[2];
+  if (!args(env, info, 7, argv, "causalSoftmaxForward")) return NULL;
+  for (int i = 0; i < 4; i++)
+    if (!integer(env, argv[2 + i], 2 + i, &d[i])) return NULL;
+  if (!number(env, argv[6], 6, &scale)) return NULL;
+  if (d[1] < 1 || d[0] % d[1] != 0) return fail(env, "rows must be a multiple of l ≥ 1", 3), NULL;
+  const int64_t need[2] = {d[0] * d[2], d[0] * d[2]};
+  if (!f32_args(env, argv, 0, 2, need, p)) return NULL;
+  causal_softmax_forward(p[0], p[1], d[0], d[1], d[2], d[3], (float)scale, g_threads);
+  return NULL;
+}
+
+/* causalSoftmaxBackward(p, dp, ds, rows, l, t, past, scale) */
+static napi_value softmax_bwd(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  int64_t d[4];
+  double scale;
+  void *p[3];
+  if (!args(env, info, 8, argv, "causalSoftmaxBackward")) return NULL;
+  for (int i = 0; i < 4; i++)
+    if (!integer(env, argv[3 + i], 3 + i, &d[i])) return NULL;
+  if (!number(env, argv[7], 7, &scale)) return NULL;
+  if (d[1] < 1 || d[0] % d[1] != 0) return fail(env, "rows must be a multiple of l ≥ 1", 4), NULL;
+  const int64_t need[3] = {d[0] * d[2], d[0] * d[2], d[0] * d[2]};
+  if (!f32_args(env, argv, 0, 3, need, p)) return NULL;
+  causal_softmax_backward(p[0], p[1], p[2], d[0], d[1], d[2], d[3], (float)scale, g_threads);
+  return NULL;
+}
+
+/* The cross-entropy's logits [rows, v] (argv[0]) and targets (argv[1], each < v), checked. */
+static int ce_inputs(napi_env env, napi_value *argv, int64_t rows, int64_t v, void **logits, const int32_t **targets) {
+  void *t;
+  if (!typed(env, argv[0], 0, napi_float32_array, rows * v, 0, logits)) return 0;
+  if (!typed(env, argv[1], 1, napi_int32_array, rows, 0, &t)) return 0;
+  *targets = t;
+  for (int64_t r = 0; r < rows; r++)
+    if ((*targets)[r] >= v) return fail(env, "a target id is outside the logits' classes", 1);
+  return 1;
+}
+
+/* crossEntropyForward(logits, targets, loss, lse, rows, v) */
+static napi_value ce_fwd(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  int64_t rows, v;
+  void *logits, *loss, *lse;
+  const int32_t *targets;
+  if (!args(env, info, 6, argv, "crossEntropyForward") || !integer(env, argv[4], 4, &rows) || !integer(env, argv[5], 5, &v)) return NULL;
+  if (!ce_inputs(env, argv, rows, v, &logits, &targets)) return NULL;
+  if (!typed(env, argv[2], 2, napi_float32_array, 1, 0, &loss) || !typed(env, argv[3], 3, napi_float32_array, rows, 0, &lse)) return NULL;
+  cross_entropy_forward(logits, targets, rows, v, loss, lse, g_threads);
+  return NULL;
+}
+
+/* crossEntropyBackward(logits, targets, lse, dloss, dlogits, rows, v) */
+static napi_value ce_bwd(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  int64_t rows, v;
+  double dloss;
+  void *logits, *lse, *dlogits;
+  const int32_t *targets;
+  if (!args(env, info, 7, argv, "crossEntropyBackward") || !integer(env, argv[5], 5, &rows) || !integer(env, argv[6], 6, &v) || !number(env, argv[3], 3, &dloss)) return NULL;
+  if (!ce_inputs(env, argv, rows, v, &logits, &targets)) return NULL;
+  if (!typed(env, argv[2], 2, napi_float32_array, rows, 0, &lse) || !typed(env, argv[4], 4, napi_float32_array, rows * v, 0, &dlogits)) return NULL;
+  cross_entropy_backward(logits, targets, lse, (float)dloss, rows, v, dlogits, g_threads);
   return NULL;
 }
 
@@ -204,6 +437,18 @@ static napi_value init(napi_env env, napi_value exports) {
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanForward", NULL, scan_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanBackward", NULL, scan_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyStrided", NULL, copy_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gatherRows", NULL, gather_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"swigluForward", NULL, swiglu_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"swigluBackward", NULL, swiglu_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"causalSoftmaxForward", NULL, softmax_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"causalSoftmaxBackward", NULL, softmax_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"crossEntropyForward", NULL, ce_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"crossEntropyBackward", NULL, ce_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rmsnormForward", NULL, rmsnorm_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rmsnormBackward", NULL, rmsnorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layernormForward", NULL, layernorm_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layernormBackward", NULL, layernorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, info_fn, NULL, NULL, NULL, napi_enumerable, NULL},
   };

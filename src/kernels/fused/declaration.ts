@@ -1,0 +1,43 @@
+/**
+ * The fused kernels of the model's small ops, declared once (tfjs `kernel_names.ts`
+ * anatomy): names, inputs, attributes and outputs. Implementations: the native addon
+ * (`../native/fused.ts`, cpu and wasm); everywhere else the model runs the composed tfjs ops
+ * (`../../lib/nn/*.ts`, the slow references).
+ *
+ * Shapes: x [..., d] is taken as [rows, d] (rows = the product of the leading axes).
+ *   MeteorRmsNorm      (x, weight [d]; eps)              → y [..., d], rstd [rows]
+ *   MeteorRmsNormGrad  (dy, x, weight, rstd)             → dx [..., d], dweight [d]
+ *   MeteorLayerNorm    (x, weight [d], bias [d]; eps)    → y [..., d], mean [rows], rstd [rows]
+ *   MeteorLayerNormGrad(dy, x, weight, mean, rstd)       → dx [..., d], dweight [d], dbias [d]
+ *   MeteorSwiGlu       (a, b)                            → y = silu(a)·b          (same shapes)
+ *   MeteorSwiGluGrad   (a, b, dy)                        → da, db
+ *   MeteorCausalSoftmax(scores [..., l, t]; scale, past) → probs [..., l, t]: softmax over t of
+ *                      scores·scale, query i (axis −2) seeing keys j ≤ past + i (others 0)
+ *   MeteorCausalSoftmaxGrad(probs, dy; scale)            → dscores
+ *   MeteorCrossEntropy (logits [rows, v], targets int32 [rows], −1 = ignored)
+ *                                                        → loss [] (mean over kept rows), lse [rows]
+ *   MeteorCrossEntropyGrad(logits, targets, lse, dloss []) → dlogits [rows, v]
+ */
+export const RmsNorm = "MeteorRmsNorm";
+export const RmsNormGrad = "MeteorRmsNormGrad";
+export const LayerNorm = "MeteorLayerNorm";
+export const LayerNormGrad = "MeteorLayerNormGrad";
+
+export interface NormAttrs {
+  /** Added to the mean square (variance) before the square root. */
+  eps: number;
+}
+
+export const SwiGlu = "MeteorSwiGlu";
+export const SwiGluGrad = "MeteorSwiGluGrad";
+export const CausalSoftmax = "MeteorCausalSoftmax";
+export const CausalSoftmaxGrad = "MeteorCausalSoftmaxGrad";
+export const CrossEntropy = "MeteorCrossEntropy";
+export const CrossEntropyGrad = "MeteorCrossEntropyGrad";
+
+export interface CausalSoftmaxAttrs {
+  /** Multiplies the scores before the softmax (1/√hd). */
+  scale: number;
+  /** Cached keys before the l new queries (t = past + l when the cache is full). */
+  past: number;
+}

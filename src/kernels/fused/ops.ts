@@ -1,0 +1,44 @@
+/**
+ * The fused ops as the model calls them: each runs its fused kernel when one is registered
+ * for the current backend (`fusedAvailable`), and its gradient is registered here once.
+ * Callers keep the composed tfjs ops as the fallback (`../../lib/nn/*.ts`).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { CausalSoftmax, CrossEntropy, LayerNorm, RmsNorm, SwiGlu, type CausalSoftmaxAttrs, type NormAttrs } from "./declaration.ts";
+import { causalSoftmaxGradConfig, crossEntropyGradConfig, layerNormGradConfig, rmsNormGradConfig, swiGluGradConfig } from "./gradients.ts";
+
+for (const config of [rmsNormGradConfig, layerNormGradConfig, swiGluGradConfig, causalSoftmaxGradConfig, crossEntropyGradConfig]) {
+  if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
+}
+
+/** Whether `kernelName` has a kernel on the current backend (float32 inputs assumed). */
+export function fusedAvailable(kernelName: string): boolean {
+  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+}
+
+const attrs = (eps: number) => ({ eps }) satisfies NormAttrs as unknown as tf.NamedAttrMap;
+
+/** x: [..., d], weight: [d] → [..., d] */
+export function fusedRmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
+  return tf.tidy(() => (tf.engine().runKernel(RmsNorm, { x, weight }, attrs(eps)) as tf.Tensor[])[0]!);
+}
+
+/** x: [..., d], weight, bias: [d] → [..., d] */
+export function fusedLayerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  return tf.tidy(() => (tf.engine().runKernel(LayerNorm, { x, weight, bias }, attrs(eps)) as tf.Tensor[])[0]!);
+}
+
+/** a, b: the same shape → silu(a)·b */
+export function fusedSwiGlu(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel(SwiGlu, { a, b }) as tf.Tensor;
+}
+
+/** scores: [..., l, t] → probs [..., l, t] (query i sees keys j ≤ past + i) */
+export function fusedCausalSoftmax(scores: tf.Tensor, scale: number, past: number): tf.Tensor {
+  return tf.engine().runKernel(CausalSoftmax, { scores }, { scale, past } satisfies CausalSoftmaxAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** logits: [rows, v], targets: int32 [rows] (−1 = ignored) → mean cross-entropy over the kept rows (scalar) */
+export function fusedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => (tf.engine().runKernel(CrossEntropy, { logits, targets }) as tf.Tensor[])[0]! as tf.Scalar);
+}
