@@ -44,7 +44,7 @@ import { TEMPLATE_TEXTS } from "../src/lib/meteor/prompts.ts";
 import { resolveRunConfig } from "../src/lib/train/run-config.ts";
 import { batchLoss } from "../src/lib/train/step.ts";
 import { Trainer } from "../src/lib/train/trainer.ts";
-import type { BenchOptions } from "./main.ts";
+import type { BenchOptions } from "./options.ts";
 
 const PEER = fileURLToPath(new URL("./peers/meteor_torch.py", import.meta.url));
 

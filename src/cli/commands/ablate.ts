@@ -22,7 +22,7 @@ import type { CellResult, MachineInfo } from "../../lib/ablation/result.ts";
 import { readCellResult, runCell } from "../../lib/ablation/run-cell.ts";
 import type { RunConfigInput } from "../../lib/train/run-config.ts";
 import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
-import type { Command } from "../main.ts";
+import type { Command } from "../command.ts";
 import { ProgressBar } from "../progress.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));

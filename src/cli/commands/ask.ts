@@ -5,7 +5,7 @@ import { decodeImage } from "../../lib/data/render-node.ts";
 import { generate } from "../../lib/meteor/generate.ts";
 import * as tf from "../../lib/tf.ts";
 import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
-import type { Command } from "../main.ts";
+import type { Command } from "../command.ts";
 import { loadRun } from "../load-run.ts";
 
 const HELP = `meteor ask --checkpoint DIR --question "…" [--image FILE.png] [--beams 3] [--json]

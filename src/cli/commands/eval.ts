@@ -11,7 +11,7 @@ import { evaluate, wilson95 } from "../../lib/train/evaluate.ts";
 import { torSimilarity } from "../../lib/train/tor-similarity.ts";
 import * as tf from "../../lib/tf.ts";
 import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
-import type { Command } from "../main.ts";
+import type { Command } from "../command.ts";
 import { renderItems, runSamples } from "../datasets.ts";
 import { loadRun } from "../load-run.ts";
 

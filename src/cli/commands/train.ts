@@ -18,7 +18,7 @@ import { NonFiniteLossError } from "../../lib/train/step.ts";
 import { Trainer, type TrainerState } from "../../lib/train/trainer.ts";
 import type { Stage } from "../../lib/train/stages.ts";
 import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
-import type { Command } from "../main.ts";
+import type { Command } from "../command.ts";
 import { renderItems, runSamples } from "../datasets.ts";
 import { ProgressBar } from "../progress.ts";
 

@@ -1,0 +1,8 @@
+/** Options every bench receives (its own file so that benches and `main.ts` share it without an import circle). */
+export interface BenchOptions {
+  quick: boolean;
+  budgetSeconds?: number;
+  /** GPU memory bandwidth in GB/s (`--peak-gbs`): the scan bench's WebGPU rows report their fraction of it. */
+  peakGBs?: number;
+  log: (line: string) => void;
+}
