@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 vi.setConfig({ testTimeout: 120_000 }); // each case starts the CLI a few times
 import { parseSafetensorsHeader } from "../../src/lib/io/safetensors.ts";
-import { runCliAsync as runCli, type CliResult } from "./run-cli.ts";
+import { runCli, type CliResult } from "./run-cli.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TINY = join(ROOT, "data/checkpoints/tiny-meteor");

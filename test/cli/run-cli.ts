@@ -1,26 +1,22 @@
-/** Runs the `meteor` CLI in a child process (as a user would) and collects its output. */
-import { spawn, spawnSync, type SpawnOptions } from "node:child_process";
+/**
+ * Runs the `meteor` CLI in a child process (as a user would, on wasm) and collects its output.
+ * Asynchronous: a test worker blocked for the seconds a command takes (a minute for two
+ * ablation cells) misses vitest's RPC deadline ("Timeout calling onTaskUpdate").
+ */
+import { spawn, type SpawnOptions } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-export function runCli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["bin/meteor.js", ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, METEOR_BACKEND: "wasm", ...env },
-    timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+export interface CliResult {
+  /** Exit code, or null when killed (after two minutes). */
+  status: number | null;
+  stdout: string;
+  stderr: string;
 }
 
-export type CliResult = ReturnType<typeof runCli>;
-
-/**
- * `runCli` without blocking the test worker's event loop (a few blocking seconds per call
- * add up to vitest's "Timeout calling onTaskUpdate"); `spawn` adds options such as uid.
- */
-export function runCliAsync(args: string[], spawnOpts: Pick<SpawnOptions, "uid" | "gid"> = {}): Promise<CliResult> {
+/** `meteor ARGS`; `spawnOpts` adds e.g. a uid to run as. */
+export function runCli(args: string[], spawnOpts: Pick<SpawnOptions, "uid" | "gid"> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["bin/meteor.js", ...args], {
       cwd: ROOT,

@@ -174,7 +174,6 @@ export const ablateCommand: Command = {
     const args = parseCommandArgs(argv, OPTIONS, HELP);
     if (!args) return;
     const v = args.values;
-    if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"\n\n${HELP}`);
     const preset = (v.preset as string | undefined) ?? "tiny";
     const cacheDir = (v.cache as string | undefined) ?? join(ROOT, ".runs/ablations");
     const outDir = (v.out as string | undefined) ?? join(ROOT, "data/ablations");
