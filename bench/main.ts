@@ -22,18 +22,8 @@ import { formatMatMulTable, runMatMulBench, type MatMulRow } from "./matmul.ts";
 import { formatSoakTable, runSoakBench, type SoakBenchResult } from "./soak.ts";
 import { formatTrainTable, runTrainBench, type TrainBenchResult } from "./train.ts";
 import { formatProfileTable, runProfileBench, type ProfileBenchResult } from "./profile.ts";
+import type { BenchOptions } from "./options.ts";
 import { formatScalingTable, runScalingBench, type ScalingBenchResult } from "./scaling.ts";
-
-/** Options every bench receives. */
-export interface BenchOptions {
-  quick: boolean;
-  budgetSeconds?: number;
-  /** `--preset`: the preset a single-preset bench (profile) runs. */
-  preset?: string;
-  /** GPU memory bandwidth in GB/s (`--peak-gbs`): the scan bench's WebGPU rows report their fraction of it. */
-  peakGBs?: number;
-  log: (line: string) => void;
-}
 
 interface Bench {
   run(opts: BenchOptions): Promise<{ rows: object[] }>;

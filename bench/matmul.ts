@@ -8,7 +8,7 @@ import * as tf from "../src/lib/tf.ts";
 import { registerWasmMatMul, unregisterWasmMatMul } from "../src/kernels/matmul/register-wasm.ts";
 import { loadNative } from "../src/kernels/native/load.ts";
 import { nativeKernelsActive, registerNativeKernels, unregisterNativeKernels } from "../src/kernels/native/register.ts";
-import type { BenchOptions } from "./main.ts";
+import type { BenchOptions } from "./options.ts";
 
 export interface MatMulRow {
   bench: "matmul";

@@ -18,7 +18,7 @@ import { resolveRunConfig } from "../src/lib/train/run-config.ts";
 import { Trainer } from "../src/lib/train/trainer.ts";
 import { loadNative } from "../src/kernels/native/load.ts";
 import { nativeKernelsActive, setFusedKernels } from "../src/kernels/native/register.ts";
-import type { BenchOptions } from "./main.ts";
+import type { BenchOptions } from "./options.ts";
 import { ourThreads, presetData, type TrainStage } from "./train.ts";
 
 export type OpKind = "matmul" | "scan" | "element-wise" | "gather/scatter" | "layout" | "optimizer" | "framework";

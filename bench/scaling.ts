@@ -36,7 +36,7 @@ import { resolveMlmConfig, type MlmConfig } from "../src/lib/mlm/config.ts";
 import { mlmBackbone } from "../src/lib/mlm/model.ts";
 import { countMlmParams, initMlmParams } from "../src/lib/mlm/params.ts";
 import { mulberry32, normalValues } from "../src/lib/nn/init.ts";
-import type { BenchOptions } from "./main.ts";
+import type { BenchOptions } from "./options.ts";
 
 export type ScalingModel = "mamba" | "attention";
 

@@ -23,29 +23,9 @@ import { selectiveScan, type SelectiveScanArgs } from "../src/kernels/selective-
 import { selectiveScanReference, selectiveScanReferenceBackward } from "../src/kernels/selective-scan/reference.ts";
 import { registerNodeWebGPU, vulkanLikelyPresent } from "../src/lib/webgpu-node.ts";
 import { SCAN_FLOAT_NAMES, makeScanInputs, scanInputShape, type ScanInputName, type ScanShape } from "./scan-inputs.ts";
+import type { GpuScanKernel, GpuScanRow } from "./scan-row.ts";
 
-export type GpuScanKernel = "webgpu-fused" | "webgpu-chunked";
 const IMPL = { "webgpu-fused": "fused", "webgpu-chunked": "chunked" } as const;
-
-export interface GpuScanRow {
-  kernel: GpuScanKernel;
-  b: number;
-  dInner: number;
-  dState: number;
-  l: number;
-  /** Forward + backward ms (median); null when skipped. */
-  ms: number | null;
-  /** b·l·dInner·dState / seconds. */
-  elementsPerSec: number | null;
-  /** The adapter, e.g. "SwiftShader driver 5.0.0". */
-  device: string;
-  /** Ideal bytes moved per forward + backward (see above). */
-  bytes: number;
-  /** bytes / seconds / 1e9. */
-  gbPerSec: number | null;
-  /** gbPerSec / peak, when the peak was given. */
-  peakFraction: number | null;
-}
 
 export interface GpuScanOptions {
   grid: { b: number[]; dInner: number[]; l: number[] };

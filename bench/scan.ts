@@ -28,25 +28,13 @@ import type { ScanImpl } from "../src/kernels/selective-scan/declaration.ts";
 import { loadNative } from "../src/kernels/native/load.ts";
 import { registerNativeKernels, unregisterNativeKernels } from "../src/kernels/native/register.ts";
 import { SCAN_FLOAT_NAMES, makeScanInputs, scanInputShape, type ScanShape } from "./scan-inputs.ts";
-import { buildCPeer, runCPeer, runTorchPeer, runTorchPeerGrid, torchVersion, type PeerKernel } from "./scan-peers.ts";
-import { formatGpuNotes, runGpuScanRows, type GpuScanKernel, type GpuScanRow } from "./scan-gpu.ts";
+import { buildCPeer, runCPeer, runTorchPeer, runTorchPeerGrid, torchVersion } from "./scan-peers.ts";
+import { formatGpuNotes, runGpuScanRows } from "./scan-gpu.ts";
+import type { GpuScanRow, ScanBenchRow, ScanKernel } from "./scan-row.ts";
 
-export type ScanKernel = "reference" | "fused-js" | "fused-native" | "composed" | PeerKernel | GpuScanKernel;
+export type { ScanBenchRow, ScanKernel } from "./scan-row.ts";
 export const SCAN_KERNELS: readonly ScanKernel[] = ["reference", "fused-js", "fused-native", "composed", "c-loop", "torch-loop", "torch-ref"];
 const TF_KERNELS = new Set<ScanKernel>(["fused-js", "fused-native", "composed"]);
-
-/** One measured (or skipped) configuration. */
-export interface ScanBenchRow {
-  kernel: ScanKernel;
-  b: number;
-  dInner: number;
-  dState: number;
-  l: number;
-  /** Forward + backward wall time in ms (median of the repetitions); null when skipped. */
-  ms: number | null;
-  /** b·l·dInner·dState / seconds; null when skipped. */
-  elementsPerSec: number | null;
-}
 
 export interface ScanBenchOptions {
   /** Small grid (b ∈ {1, 4}, dInner ∈ {256, 768}, l ∈ {256, 1024}). */

@@ -27,7 +27,7 @@ import { TEMPLATE_TEXTS } from "../src/lib/meteor/prompts.ts";
 import { RUN_PRESETS, resolveRunConfig } from "../src/lib/train/run-config.ts";
 import type { Stage } from "../src/lib/train/stages.ts";
 import { Trainer } from "../src/lib/train/trainer.ts";
-import type { BenchOptions } from "./main.ts";
+import type { BenchOptions } from "./options.ts";
 
 export interface SoakRow {
   bench: "soak";

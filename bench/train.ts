@@ -54,7 +54,7 @@ import { resolveRunConfig } from "../src/lib/train/run-config.ts";
 import { batchLoss } from "../src/lib/train/step.ts";
 import { Trainer } from "../src/lib/train/trainer.ts";
 import type { Stage } from "../src/lib/train/stages.ts";
-import type { BenchOptions } from "./main.ts";
+import type { BenchOptions } from "./options.ts";
 import { stepFlops } from "./flops.ts";
 
 const PEER = fileURLToPath(new URL("./peers/meteor_torch.py", import.meta.url));

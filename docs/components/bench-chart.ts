@@ -7,17 +7,10 @@
  */
 import { fitWidth } from "./dom.js";
 import * as Plot from "@observablehq/plot";
+import type { ScanBenchRow } from "../../bench/scan-row.ts";
 
-export interface ScanRow {
-  kernel: string;
-  b: number;
-  dInner: number;
-  dState: number;
-  l: number;
-  ms: number | null;
-  elementsPerSec: number | null;
-  source: string;
-}
+/** A bench row and the committed file it came from. */
+export type ScanRow = ScanBenchRow & { source: string };
 
 /** The rows that describe scan runs (other benches may share the files). */
 export function scanRows(rows: readonly Record<string, unknown>[]): ScanRow[] {

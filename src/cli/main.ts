@@ -10,11 +10,7 @@ import { evalCommand } from "./commands/eval.ts";
 import { askCommand } from "./commands/ask.ts";
 import { ablateCommand } from "./commands/ablate.ts";
 import { UsageError } from "./args.ts";
-
-export interface Command {
-  summary: string;
-  run(argv: string[]): Promise<void>;
-}
+import type { Command } from "./command.ts";
 
 const COMMANDS: Record<string, Command> = {
   info: infoCommand,

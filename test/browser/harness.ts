@@ -68,8 +68,13 @@ const MIME: Record<string, string> = {
   ".woff2": "font/woff2",
 };
 
-/** A static server for dist/ with Framework's clean URLs ("/kernels" → kernels.html). */
-export async function serveDist(): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * A static server for dist/ with Framework's clean URLs ("/kernels" → kernels.html).
+ * `notFound` lists every path it answered 404, including requests the browser makes on its
+ * own (a site icon), which pages never see as a console error or a failed request.
+ */
+export async function serveDist(): Promise<{ url: string; notFound: string[]; close: () => Promise<void> }> {
+  const notFound: string[] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     let file = normalize(join(DIST, path));
@@ -80,6 +85,7 @@ export async function serveDist(): Promise<{ url: string; close: () => Promise<v
     if (path.endsWith("/")) file = join(file, "index.html");
     else if (!extname(file) && existsSync(`${file}.html`)) file = `${file}.html`;
     if (!existsSync(file) || !statSync(file).isFile()) {
+      notFound.push(path);
       res.writeHead(404).end("not found");
       return;
     }
@@ -88,7 +94,7 @@ export async function serveDist(): Promise<{ url: string; close: () => Promise<v
   });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((ok) => server.close(() => ok())) };
+  return { url: `http://127.0.0.1:${port}`, notFound, close: () => new Promise((ok) => server.close(() => ok())) };
 }
 
 export async function launchChromium(): Promise<Browser> {
@@ -112,8 +118,8 @@ export interface PageProblems {
   problems: string[];
 }
 
-/** Opens `path` of the served site; everything that goes wrong is recorded in `problems`. */
-export async function openPage(browser: Browser, base: string, path: string): Promise<{ page: Page } & PageProblems> {
+/** Opens `path` of the served site; everything that goes wrong is recorded in `problems`; `loadedAt` is when its load event fired (ms). */
+export async function openPage(browser: Browser, base: string, path: string): Promise<{ page: Page; loadedAt: number } & PageProblems> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
   const origin = new URL(base).origin;
@@ -134,7 +140,21 @@ export async function openPage(browser: Browser, base: string, path: string): Pr
     if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
   });
   await page.goto(`${base}${path}`, { waitUntil: "load" });
-  return { page, problems };
+  return { page, problems, loadedAt: Date.now() };
+}
+
+/**
+ * The cells still pending (Framework renders a pending cell as `<observablehq-loading>`), each
+ * named by the heading above it, so a failure says where the page waits.
+ */
+export async function pendingCells(page: Page): Promise<string[]> {
+  return page.locator("observablehq-loading").evaluateAll((els) =>
+    els.map((el) => {
+      let at: Element | null = el.closest(".observablehq") ?? el.parentElement;
+      while (at && !/^H[1-4]$/.test(at.tagName)) at = at.previousElementSibling ?? at.parentElement;
+      return `a cell under "${at?.textContent?.trim() ?? "?"}"`;
+    }),
+  );
 }
 
 /** Cell errors the Observable runtime rendered into the page (they need not reach the console). */

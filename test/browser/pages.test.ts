@@ -24,7 +24,9 @@ import { formatCount } from "../../docs/components/cost.ts";
 import { FACTOR_NAMES } from "../../src/lib/ablation/factors.ts";
 import { factorVerdict, type AblationReport } from "../../src/lib/ablation/report.ts";
 import { summarizeVerdicts } from "../../src/lib/ablation/verdict.ts";
-import { ARTIFACTS, ROOT, browserUnavailable, cellErrors, ensureBuilt, launchChromium, openPage, serveDist } from "./harness.ts";
+import { generate } from "../../src/lib/meteor/generate.ts";
+import { structureParams } from "../../src/lib/meteor/params.ts";
+import { ARTIFACTS, ROOT, browserUnavailable, cellErrors, ensureBuilt, launchChromium, openPage, pendingCells, serveDist } from "./harness.ts";
 import { launchChromiumWithSoftwareGPU } from "./software-gpu.ts";
 
 const CHECKPOINT = join(ROOT, "data/checkpoints/tiny-meteor");
@@ -47,6 +49,34 @@ async function nodeTorSimilarity(): Promise<{ diagonal: number; offDiagonal: num
   }
 }
 
+/**
+ * What the Ask page should say on opening and after pressing Ask on its default sample (the
+ * checkpoint's first test probe, as the page's loader picks it): the question and correct
+ * answer, and the greedy and 3-beam answers computed in Node (cpu) on the same pixels.
+ */
+async function nodeDefaultAnswers(): Promise<{ question: string; answer: string; greedy: string; beam3: string; answers: Record<string, string> }> {
+  await initBackend({ backend: "cpu" });
+  const ckpt = await loadCheckpoint(CHECKPOINT);
+  try {
+    const training = ckpt.training as { dataSeed?: number };
+    const probes = generateDataset({ n: 16, split: "test", seed: training.dataSeed ?? 0 });
+    const probe = probes[0];
+    const tokenizer = Tokenizer.fromJSON(ckpt.tokenizer);
+    const params = structureParams(ckpt.params);
+    // the page feeds bytes / 255, as the loader rounds them
+    const pixels = probe!.image ? Float32Array.from((await renderImage(probe!.image, { size: ckpt.config.vision.imageSize })).pixels, (p) => Math.round(p * 255) / 255) : undefined;
+    const item = { sample: { question: probe!.question, rationale: "", answer: "" }, ...(pixels ? { pixels } : {}) };
+    const say = async (beams: number) => tokenizer.decode((await generate(params, ckpt.config, tokenizer, item, { system: "meteor", beams, maxTokens: 16 })).ids);
+    const answers = Object.fromEntries(probes.map((p) => [p.id, p.answer]));
+    return { question: probe!.question, answer: probe!.answer, greedy: await say(1), beam3: await say(3), answers };
+  } finally {
+    Object.values(ckpt.params).forEach((t) => t.dispose());
+  }
+}
+
+/** A page settles when no cell is pending this long after its load event. */
+const SETTLE_MS = 15_000;
+
 /** The models with the lowest and highest reported score in one column of a paper CSV. */
 function extremes(file: string, column: string): { lowest: string; highest: string } {
   const [header, ...rows] = readFileSync(join(ROOT, "data/paper", file), "utf8").trim().split(/\r?\n/).map((l) => l.split(","));
@@ -66,7 +96,7 @@ describe.runIf(unavailable !== null && process.env.CI)("notebook pages under CI"
 
 describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
   let browser: Browser;
-  let server: { url: string; close: () => Promise<void> };
+  let server: Awaited<ReturnType<typeof serveDist>>;
 
   beforeAll(async () => {
     await ensureBuilt((line) => console.log(line));
@@ -81,15 +111,21 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
   });
 
   /** Opens a page, runs `interact`, then asserts nothing went wrong and saves a screenshot. */
-  async function check(path: string, name: string, interact: (page: Page) => Promise<void> = async () => {}, on: Browser = browser): Promise<void> {
-    const { page, problems } = await openPage(on, server.url, path);
+  async function check(
+    path: string,
+    name: string,
+    interact: (page: Page, loadedAt: number) => Promise<void> = async () => {},
+    on: Browser = browser,
+  ): Promise<void> {
+    const { page, problems, loadedAt } = await openPage(on, server.url, path);
     try {
       await page.waitForSelector("#observablehq-main h1", { timeout: 30_000 });
-      await interact(page);
+      await interact(page, loadedAt);
       await page.waitForLoadState("networkidle");
       await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
       expect(await cellErrors(page), "cell errors").toEqual([]);
       expect(problems, "console errors and failed requests").toEqual([]);
+      expect(server.notFound, "paths the server did not have (since the browser started)").toEqual([]);
     } finally {
       await page.close();
     }
@@ -97,10 +133,28 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
 
   const pages = (config.pages as { name: string; path: string }[]).map((p) => p.path);
 
-  it.each(pages)("%s loads cleanly", async (path) => {
-    await check(path, path === "/" ? "index" : path.slice(1).replaceAll("/", "-"), async (page) => {
-      await page.waitForTimeout(1500); // let top-level cells settle
+  it.each(pages)(`%s settles on load with no input: within ${SETTLE_MS / 1000} s no cell is pending, no console or page error, no failed request`, async (path) => {
+    await check(path, path === "/" ? "index" : path.slice(1).replaceAll("/", "-"), async (page, loadedAt) => {
+      const left = () => Math.max(1, loadedAt + SETTLE_MS - Date.now());
+      await expect.poll(() => pendingCells(page), { timeout: left(), interval: 250 }).toEqual([]);
     });
+  }, 120_000);
+
+  it("A fresh browser asks for no file the site lacks: every page names its icon, so there is no /favicon.ico request", async () => {
+    // Without request interception: with it (openPage) Chromium does not fetch icons at all.
+    const fresh = await launchChromium();
+    try {
+      const page = await fresh.newPage();
+      const icons: Record<string, string | null> = {};
+      for (const path of pages) {
+        await page.goto(`${server.url}${path}`, { waitUntil: "networkidle" });
+        icons[path] = await page.evaluate(() => document.querySelector('head link[rel="icon"]')?.getAttribute("href") ?? null);
+      }
+      expect(server.notFound).toEqual([]);
+      for (const [path, href] of Object.entries(icons)) expect(href, path).toMatch(/^data:image\/svg\+xml;base64,/);
+    } finally {
+      await fresh.close();
+    }
   }, 120_000);
 
   it("Overview: the preset selector redraws the diagram and the sizes from the config", async () => {
@@ -221,30 +275,42 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
   );
 
   it.skipIf(!existsSync(join(CHECKPOINT, "latest.json")))(
-    "Ask: a chosen test sample gets greedy and 3-beam answers and an attention chart; a non-image upload is refused",
+    "Ask: on opening, the default sample's image and question and an enabled Ask; Ask gives Node's greedy and 3-beam answers, the <tor> features and the attention chart; then another sample; a non-image upload is refused",
     async () => {
+      const expected = await nodeDefaultAnswers();
       await check("/ask", "ask-answer", async (page) => {
         await page.locator("#checkpoint[data-checkpoint]").waitFor({ timeout: 60_000 });
-        await page.getByLabel("Test sample").selectOption("chart-test-0-0");
-        await expect.poll(() => page.getByLabel("Question").inputValue()).not.toBe("");
-        await page.getByRole("button", { name: "Ask" }).click();
+        // The user's path: nothing touched, the default sample is ready to ask.
+        await page.locator('#image[data-source="sample"] img').waitFor({ timeout: 30_000 });
+        await expect.poll(() => page.getByLabel("Question").inputValue()).toBe(expected.question);
+        const askButton = page.getByRole("button", { name: "Ask" });
+        expect(await askButton.isEnabled()).toBe(true);
+        await askButton.click();
         const answer = page.locator("#answer");
         await answer.waitFor({ timeout: 90_000 });
-        expect(await answer.getAttribute("data-greedy")).not.toBeNull();
-        expect(await answer.getAttribute("data-beam3")).not.toBeNull();
-        expect(await answer.innerText()).toMatch(/Correct answer: \S/);
+        // Same checkpoint and pixels: wasm in the browser, cpu in Node.
+        expect(await answer.getAttribute("data-greedy")).toBe(expected.greedy);
+        expect(await answer.getAttribute("data-beam3")).toBe(expected.beam3);
+        expect(await answer.innerText()).toContain(`Correct answer: ${expected.answer}`);
         const attention = page.locator("#attention");
         expect(Number(await attention.getAttribute("data-positions"))).toBeGreaterThan(10);
         expect(await attention.locator("svg rect").count()).toBeGreaterThan(10);
         expect(await page.locator("#tor-features svg rect").count()).toBeGreaterThan(0);
         await page.screenshot({ path: join(ARTIFACTS, "ask-answered.png"), fullPage: true });
+        // Another sample: its question, and Ask answers it.
+        await page.getByLabel("Test sample").selectOption("chart-test-0-0");
+        await expect.poll(() => page.getByLabel("Question").inputValue()).not.toBe(expected.question);
+        await expect.poll(() => answer.count()).toBe(0); // a new question clears the old answer
+        await askButton.click();
+        await answer.waitFor({ timeout: 90_000 });
+        expect(await answer.innerText()).toContain(`Correct answer: ${expected.answers["chart-test-0-0"]}`);
         // Uploading something that is not an image shows a message, not an error.
         await page.locator("#upload").setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("not a png") });
         await expect.poll(() => page.locator("#upload-error").count()).toBe(1);
-        expect(await page.getByRole("button", { name: "Ask" }).isDisabled()).toBe(true);
+        expect(await askButton.isDisabled()).toBe(true);
       });
     },
-    180_000,
+    240_000,
   );
 
   it("Train: on wasm, Start trains a micro Meteor step by step, Pause stops it, the loss chart has the points and the checkpoint downloads", async () => {

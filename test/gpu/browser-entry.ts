@@ -8,6 +8,6 @@ import "@tensorflow/tfjs-backend-webgpu";
 
 export { initBackend } from "../../src/lib/backend.ts";
 export { chunkedScanAvailable, fusedScanAvailable } from "../../src/kernels/selective-scan/index.ts";
-export { GPU_SHAPES, checkAll, checkCase, leakCheck, shapeLabel } from "./gpu-checks.ts";
+export { GPU_SHAPES, checkAll, checkCase, forwardMemory, leakCheck, shapeLabel } from "./gpu-checks.ts";
 export { trainTrajectory } from "./train-checks.ts";
 export * as tf from "../../src/lib/tf.ts";

@@ -24,7 +24,7 @@ import { launchChromiumWithSoftwareGPU } from "../browser/software-gpu.ts";
 import * as tf from "../../src/lib/tf.ts";
 import { initBackend } from "../../src/lib/backend.ts";
 import { microData } from "../meteor/fixtures.ts";
-import type { CheckResult, LeakReport } from "./gpu-checks.ts";
+import type { CheckResult, ForwardMemory, LeakReport } from "./gpu-checks.ts";
 import { toPayload, trainTrajectory, trajectoryDifferences, trajectorySummary, type Trajectory, type TrainPayload } from "./train-checks.ts";
 import type * as Entry from "./browser-entry.ts";
 
@@ -133,7 +133,8 @@ describe.skipIf(unavailable !== null)("GPU scan kernels in Chromium (SwiftShader
         const name = await window.checks.initBackend({ backend });
         const results = await window.checks.checkAll(impl);
         const leak = await window.checks.leakCheck(impl);
-        return { name, results, leak, chunked: window.checks.chunkedScanAvailable(), fused: window.checks.fusedScanAvailable() };
+        const memory = await window.checks.forwardMemory(impl);
+        return { name, results, leak, memory, chunked: window.checks.chunkedScanAvailable(), fused: window.checks.fusedScanAvailable() };
       },
       { backend, impl },
     );
@@ -148,6 +149,10 @@ describe.skipIf(unavailable !== null)("GPU scan kernels in Chromium (SwiftShader
     expect(leak.tensorsAfterForward).toBe(leak.tensorsBefore);
     expect(leak.tensorsAfterGrads).toBe(leak.tensorsBefore);
     expect(leak.buffersAfter).toBe(leak.buffersBefore);
+    // Inference keeps no per-step state: at its peak the forward holds its outputs and at most chunk checkpoints.
+    const memory: ForwardMemory = out.memory;
+    expect(memory.peakNewBytes).toBeGreaterThanOrEqual(memory.outputBytes);
+    expect(memory.peakNewBytes).toBeLessThan(memory.outputBytes + memory.everyStateBytes / 4);
     expect(problems).toEqual([]);
   });
 });

@@ -135,6 +135,38 @@ export async function checkAll(impl: ScanImpl, shapes: GpuShape[] = GPU_SHAPES):
   return out;
 }
 
+/** Bytes a forward outside any gradient holds at its peak, beyond what existed before, against its outputs and every state. */
+export interface ForwardMemory {
+  impl: ScanImpl;
+  peakNewBytes: number;
+  /** y [b, l, d] and lastState [b, d, n]. */
+  outputBytes: number;
+  /** Every state [b, l, d, n]: what a gradient needs on WebGL, and what inference must not hold. */
+  everyStateBytes: number;
+}
+
+/** A forward for inference (no tape): tf.profile's peak over the call, from before its inputs' reads. */
+export async function forwardMemory(impl: ScanImpl): Promise<ForwardMemory> {
+  const dims = { b: 2, l: 64, d: 8, n: 16 };
+  const c = makeCase(dims, { z: true, deltaBias: true, h0: true, lengths: [64, 40] });
+  const t = caseTensors(c);
+  const lengths = tf.tensor1d(c.lengths!, "int32");
+  try {
+    const before = tf.memory().numBytes;
+    let out: { y: Tensor; lastState?: Tensor } | undefined;
+    const info = await tf.profile(() => {
+      out = selectiveScan({ ...scanArgs(c, t, lengths), impl, returnLastState: true });
+      return [out.y, out.lastState!];
+    });
+    await out!.y.data();
+    tf.dispose([out!.y, out!.lastState!]);
+    const { b, l, d, n } = dims;
+    return { impl, peakNewBytes: info.peakBytes - before, outputBytes: 4 * (b * l * d + b * d * n), everyStateBytes: 4 * b * l * d * n };
+  } finally {
+    tf.dispose([...Object.values(t), lengths]);
+  }
+}
+
 /** Tensor counts around a forward and a gradient step (and the backend's buffers, which catch leaks inside kernels). */
 export interface LeakReport {
   impl: ScanImpl;

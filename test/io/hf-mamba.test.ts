@@ -4,7 +4,7 @@
  * and no tensors left behind when a load fails.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { initBackend } from "../../src/lib/backend.ts";
 import { resolveMambaConfig, type MambaConfig, type MambaConfigInput } from "../../src/lib/mamba/config.ts";
 import { mambaParamShapes } from "../../src/lib/mamba/params.ts";
@@ -222,12 +222,12 @@ describe("mismatches are named, expected vs got", () => {
 });
 
 describe("saving", () => {
-  it("save → load gives back the same tensors and config (F32), and BF16 rounds", () => {
+  it("save → load gives back the same tensors and config (F32), and BF16 rounds", async () => {
     const { cfg, tensors } = tensorsFor({ ...SMALL, tieEmbeddings: false, projBias: true, rmsNormEps: 1e-6 });
     const params = Object.fromEntries([...tensors].map(([n, t]) => [n, tf.tensor(t.data as Float32Array, [...t.shape])]));
     try {
-      loadAndCheck(saveMambaCheckpoint(params, cfg), cfg, tensors);
-      const bf16 = loadMambaCheckpoint(saveMambaCheckpoint(params, cfg, { dtype: "BF16", metadata: { note: "x" } }));
+      loadAndCheck(await saveMambaCheckpoint(params, cfg), cfg, tensors);
+      const bf16 = loadMambaCheckpoint(await saveMambaCheckpoint(params, cfg, { dtype: "BF16", metadata: { note: "x" } }));
       try {
         expect(bf16.config).toEqual(cfg);
         for (const [n, t] of tensors) {
@@ -242,12 +242,28 @@ describe("saving", () => {
     }
   });
 
-  it("refuses parameters that do not fit the config", () => {
+  it("saves on a backend without dataSync (WebGPU): every tensor is read with await data()", async () => {
+    const { cfg, tensors } = tensorsFor(SMALL, 2);
+    const params = Object.fromEntries([...tensors].map(([n, t]) => [n, tf.tensor(t.data as Float32Array, [...t.shape])]));
+    const noSync = vi.spyOn(tf.Tensor.prototype, "dataSync").mockImplementation(() => {
+      throw new Error("dataSync is not supported on this backend");
+    });
+    let bytes: Uint8Array;
+    try {
+      bytes = await saveMambaCheckpoint(params, cfg);
+    } finally {
+      noSync.mockRestore();
+      tf.dispose(Object.values(params));
+    }
+    loadAndCheck(bytes, cfg, tensors);
+  });
+
+  it("refuses parameters that do not fit the config", async () => {
     const { cfg } = tensorsFor(SMALL);
     const params = { "backbone.embeddings.weight": tf.zeros([11, 4]), stray: tf.zeros([1]) };
     try {
-      expect(() => saveMambaCheckpoint(params, cfg)).toThrow(CheckpointError);
-      expect(() => saveMambaCheckpoint(params, cfg)).toThrow(
+      await expect(saveMambaCheckpoint(params, cfg)).rejects.toThrow(CheckpointError);
+      await expect(saveMambaCheckpoint(params, cfg)).rejects.toThrow(
         /tensor "backbone.embeddings.weight" has shape \[11, 4\], expected \[11, 8\].*missing tensor "backbone.norm_f.weight".*unknown tensor "stray"/,
       );
     } finally {

@@ -22,7 +22,7 @@ import type { CellResult, MachineInfo } from "../../lib/ablation/result.ts";
 import { readCellResult, runCell } from "../../lib/ablation/run-cell.ts";
 import type { RunConfigInput } from "../../lib/train/run-config.ts";
 import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
-import type { Command } from "../main.ts";
+import type { Command } from "../command.ts";
 import { ProgressBar } from "../progress.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -174,7 +174,6 @@ export const ablateCommand: Command = {
     const args = parseCommandArgs(argv, OPTIONS, HELP);
     if (!args) return;
     const v = args.values;
-    if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"\n\n${HELP}`);
     const preset = (v.preset as string | undefined) ?? "tiny";
     const cacheDir = (v.cache as string | undefined) ?? join(ROOT, ".runs/ablations");
     const outDir = (v.out as string | undefined) ?? join(ROOT, "data/ablations");

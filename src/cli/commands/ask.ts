@@ -4,8 +4,8 @@ import { initBackend, type BackendChoice } from "../../lib/backend.ts";
 import { decodeImage } from "../../lib/data/render-node.ts";
 import { generate } from "../../lib/meteor/generate.ts";
 import * as tf from "../../lib/tf.ts";
-import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
-import type { Command } from "../main.ts";
+import { BACKEND_OPTION, UsageError, intFlag, parseCommandArgs } from "../args.ts";
+import type { Command } from "../command.ts";
 import { loadRun } from "../load-run.ts";
 
 const HELP = `meteor ask --checkpoint DIR --question "…" [--image FILE.png] [--beams 3] [--json]
@@ -26,11 +26,12 @@ export const askCommand: Command = {
     const { checkpoint, image, question } = args.values;
     if (typeof checkpoint !== "string") throw new UsageError(`--checkpoint is required\n\n${HELP}`);
     if (typeof question !== "string" || question.trim() === "") throw new UsageError(`--question is required\n\n${HELP}`);
-    const beams = args.values.beams ? Number(args.values.beams) : 3;
-    if (!Number.isInteger(beams) || beams < 1) throw new UsageError("--beams must be a positive integer");
+    const beams = intFlag("beams", args.values.beams, 1) ?? 3;
     await initBackend({ backend: args.values.backend as BackendChoice | undefined, log: (l) => console.error(l) });
     const run = await loadRun(checkpoint);
     try {
+      const vocab = run.cfg.mlm.outputVocab; // one beam per token the MLM can write, at most
+      if (beams > vocab) throw new UsageError(`--beams must be at most ${vocab} (the tokens this checkpoint's MLM can write), got ${beams}`);
       const pixels = typeof image === "string" ? await decodeImage(new Uint8Array(await readFile(image)), run.cfg.vision.imageSize) : undefined;
       const item = { sample: { question, rationale: "", answer: "" }, ...(pixels ? { pixels } : {}) };
       if (run.run.system === "oracle") throw new UsageError("the oracle baseline needs a rationale in its prompt; ask a meteor or mlm checkpoint");

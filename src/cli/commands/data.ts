@@ -12,7 +12,7 @@ import { generateDataset } from "../../lib/data/dataset.ts";
 import { renderImage } from "../../lib/data/render-node.ts";
 import { FAMILIES, SPLITS, type Family, type Sample, type Split } from "../../lib/data/sample.ts";
 import { UsageError, parseCommandArgs } from "../args.ts";
-import type { Command } from "../main.ts";
+import type { Command } from "../command.ts";
 
 const N_DEFAULT = 20;
 

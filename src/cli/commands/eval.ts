@@ -14,8 +14,8 @@ import { scoreOf, scoresBy, type Score } from "../../lib/train/score.ts";
 import { fitTemplatePrior, priorCorrect } from "../../lib/train/template-prior.ts";
 import { torSimilarity } from "../../lib/train/tor-similarity.ts";
 import * as tf from "../../lib/tf.ts";
-import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
-import type { Command } from "../main.ts";
+import { BACKEND_OPTION, UsageError, intFlag, parseCommandArgs } from "../args.ts";
+import type { Command } from "../command.ts";
 import { renderItems, runSamples } from "../datasets.ts";
 import { loadRun } from "../load-run.ts";
 
@@ -57,11 +57,12 @@ export const evalCommand: Command = {
     if (typeof args.values.checkpoint !== "string") throw new UsageError(`--checkpoint is required\n\n${HELP}`);
     const images = (args.values.images ?? "real") as ImageMode;
     if (!IMAGE_MODES.includes(images)) throw new UsageError(`--images must be ${IMAGE_MODES.join(", ")}, got "${String(args.values.images)}"`);
+    const nFlag = intFlag("n", args.values.n, 1);
+    const simN = intFlag("similarity-n", args.values["similarity-n"], 2) ?? 32; // an off-diagonal needs two
     await initBackend({ backend: args.values.backend as BackendChoice | undefined, log: (l) => console.error(l) });
     const loaded = await loadRun(args.values.checkpoint);
     const { cfg, run, tokenizer, weights } = loaded;
-    const n = args.values.n ? Number(args.values.n) : run.testSize;
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--n must be a positive integer`);
+    const n = nFlag ?? run.testSize;
     const samples = runSamples({ ...run, testSize: n }, "test");
     const items = await renderItems(samples, cfg.vision.imageSize, "render test");
     const result = await evaluate(cfg, weights, tokenizer, withImages(items, images, run.dataSeed), { system: run.system, batchSize: run.train.batchSize });
@@ -78,7 +79,6 @@ export const evalCommand: Command = {
       imageFeatureSpread: await imageFeatureSpread(cfg, weights, items),
     };
     if (run.system === "meteor") {
-      const simN = args.values["similarity-n"] ? Number(args.values["similarity-n"]) : 32;
       const sim = torSimilarity(cfg, weights, tokenizer, items.slice(0, simN), {
         placeTor: (r) => placeTor(r, { count: cfg.numTor, placement: run.train.placement, seed: run.seed }),
         batchSize: run.train.batchSize,

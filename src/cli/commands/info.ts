@@ -3,7 +3,7 @@ import { MAMBA_PRESETS, mambaPreset } from "../../lib/mamba/config.ts";
 import { countMambaParams } from "../../lib/mamba/params.ts";
 import { METEOR_PRESETS, countMeteorParams, meteorPreset } from "../../lib/meteor/config.ts";
 import { UsageError, parseCommandArgs } from "../args.ts";
-import type { Command } from "../main.ts";
+import type { Command } from "../command.ts";
 
 const HELP = `meteor info [--preset NAME] [--json]
 

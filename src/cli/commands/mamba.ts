@@ -5,7 +5,7 @@ import { initBackend, type BackendChoice } from "../../lib/backend.ts";
 import { loadMambaCheckpoint } from "../../lib/io/hf-mamba.ts";
 import { mambaLogits } from "../../lib/mamba/model.ts";
 import { BACKEND_OPTION, UsageError, parseCommandArgs, parseIntList } from "../args.ts";
-import type { Command } from "../main.ts";
+import type { Command } from "../command.ts";
 
 const HELP = `meteor mamba --weights FILE.safetensors --ids 1,2,3 [--json] [--backend NAME]
 

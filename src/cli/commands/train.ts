@@ -3,7 +3,6 @@
  * bar, validation, atomic checkpoints, `--resume`, and a clean stop on Ctrl-C or a
  * non-finite loss (the last good checkpoint stays).
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/io/atomic-file.ts";
 import * as tf from "../../lib/tf.ts";
@@ -18,7 +17,11 @@ import { NonFiniteLossError } from "../../lib/train/step.ts";
 import { Trainer, type TrainerState } from "../../lib/train/trainer.ts";
 import type { Stage } from "../../lib/train/stages.ts";
 import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
-import type { Command } from "../main.ts";
+import { readJsonObject } from "../config-file.ts";
+import { runConfigOf, tokenizerOf } from "../load-run.ts";
+import { checkTrainFlags } from "../train-flags.ts";
+import { checkOutDir } from "../validate-out.ts";
+import type { Command } from "../command.ts";
 import { renderItems, runSamples } from "../datasets.ts";
 import { trainStream } from "../../lib/train/run-data.ts";
 import { assignBase, loadBaseCheckpoint, type BaseCheckpoint } from "../../lib/train/base-checkpoint.ts";
@@ -87,13 +90,7 @@ function num(flag: string, v: string | boolean | undefined): number | undefined 
 
 async function runInputFromArgs(values: Record<string, string | boolean | undefined>): Promise<RunConfigInput> {
   let base: Partial<RunConfigInput> = {};
-  if (typeof values.config === "string") {
-    try {
-      base = JSON.parse(await readFile(values.config, "utf8"));
-    } catch (e) {
-      throw new UsageError(`--config ${values.config}: ${(e as Error).message}`);
-    }
-  }
+  if (typeof values.config === "string") base = (await readJsonObject("--config", values.config)) as Partial<RunConfigInput>;
   const steps: Partial<Record<Stage, number>> = { ...base.steps };
   for (const s of ["perceive", "pretrain", "embed", "answer"] as const) {
     const n = num(`steps-${s}`, values[`steps-${s}`]);
@@ -126,6 +123,8 @@ export const trainCommand: Command = {
     if (!args) return;
     const out = args.values.out;
     if (typeof out !== "string") throw new UsageError(`--out DIR is required\n\n${HELP}`);
+    checkTrainFlags(args.values);
+    checkOutDir(out, args.values.resume ? {} : { refuseRun: "pass --resume to continue it, or choose another --out" });
     const backend = await initBackend({ backend: args.values.backend as BackendChoice | undefined, log: (l) => console.error(l) });
     const checkpointEvery = num("checkpoint-every", args.values["checkpoint-every"]) ?? 50;
 
@@ -137,8 +136,8 @@ export const trainCommand: Command = {
     let pretrained: BaseCheckpoint | undefined;
     if (args.values.resume) {
       resumed = await loadCheckpoint(out);
-      run = resolveRunConfig(resumed.training as RunConfigInput);
-      tokenizer = Tokenizer.fromJSON(resumed.tokenizer);
+      run = runConfigOf(resumed);
+      tokenizer = tokenizerOf(resumed);
       meteorInput = resumed.configInput;
       console.error(`resuming ${resumed.dir}`);
     } else {

@@ -129,9 +129,11 @@ export interface SaveMambaOptions {
 /**
  * Serializes parameters under their HF names, with `format: "pt"` (what `transformers`
  * expects) and the resolved config as JSON in `__metadata__`, so `loadMambaCheckpoint`
- * restores the fields shapes cannot tell (epsilon, Δ init).
+ * restores the fields shapes cannot tell (epsilon, Δ init). Async: the tensors are read with
+ * `await data()`, which every backend supports (WebGPU has no `dataSync`), all reads started
+ * at once before the first await.
  */
-export function saveMambaCheckpoint(params: MambaParams, config: MambaConfig, opts: SaveMambaOptions = {}): Uint8Array {
+export async function saveMambaCheckpoint(params: MambaParams, config: MambaConfig, opts: SaveMambaOptions = {}): Promise<Uint8Array> {
   const expected = mambaParamShapes(config);
   const problems: string[] = [];
   for (const [name, shape] of expected) {
@@ -144,6 +146,8 @@ export function saveMambaCheckpoint(params: MambaParams, config: MambaConfig, op
 
   const dtype = opts.dtype ?? "F32";
   const tensors = new Map<string, SafetensorInput>();
-  for (const [name, shape] of expected) tensors.set(name, { dtype, shape, data: params[name]!.dataSync() as Float32Array });
+  const names = [...expected.keys()];
+  const values = await Promise.all(names.map((name) => params[name]!.data() as Promise<Float32Array>));
+  names.forEach((name, i) => tensors.set(name, { dtype, shape: expected.get(name)!, data: values[i]! }));
   return serializeSafetensors(tensors, { format: "pt", [CONFIG_METADATA_KEY]: JSON.stringify(config), ...opts.metadata });
 }

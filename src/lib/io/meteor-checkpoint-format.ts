@@ -246,10 +246,25 @@ function parseHeader(bytes: Uint8Array, where: string): SafetensorsHeader {
   }
 }
 
+/** How many of `data` are NaN or ±Infinity, and the first of them; null when all are finite. */
+function nonFinite(data: Float32Array): { count: number; first: number; index: number; size: number } | null {
+  let count = 0;
+  let index = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      if (count === 0) index = i;
+      count++;
+    }
+  }
+  return count === 0 ? null : { count, first: data[index]!, index, size: data.length };
+}
+
 /**
  * Reads a checkpoint from its files. Validates every file first — config.json's format
  * and config, model.safetensors' names, shapes and dtypes against `meteorParamShapes`, the
- * optimizer's moments against the parameters — and only then makes tensors.
+ * optimizer's moments against the parameters — and only then makes tensors, refusing any
+ * tensor that holds a NaN or an infinity (naming the file and the tensor): no weights of a
+ * diverged or damaged run load as if they were trained.
  */
 export function deserializeCheckpoint(files: ReadonlyMap<string, Uint8Array>, opts: DeserializeOptions = {}): LoadedMeteorCheckpoint {
   const F = CHECKPOINT_FILES;
@@ -350,6 +365,12 @@ export function deserializeCheckpoint(files: ReadonlyMap<string, Uint8Array>, op
     } catch (e) {
       if (e instanceof SafetensorsError) throw wrap(`${where}: ${e.message}`, e);
       throw e;
+    }
+    const bad = nonFinite(data);
+    if (bad !== null) {
+      throw new CheckpointError(
+        `${where}: tensor "${name}" holds ${bad.count} non-finite value${bad.count === 1 ? "" : "s"} (${bad.first} at element ${bad.index} of ${bad.size}); the checkpoint is corrupt or was saved from a diverged run`,
+      );
     }
     const t = tf.tensor(data, header.tensors.get(name)!.shape as number[], "float32");
     made.push(t);

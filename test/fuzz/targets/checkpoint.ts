@@ -3,7 +3,9 @@
  * tokenizer.json, optimizer.safetensors, state.json), one or more files mutated or the set
  * of files changed, through `deserializeCheckpoint`. Only CheckpointError may come out; a
  * success must hold exactly `meteorParamShapes(config)` (and moments that name parameters),
- * with NaNs only where the file's F32 bits are NaN, and a failure must leave no tensors.
+ * every value finite, and a failure must leave no tensors. Non-finite values written into
+ * one tensor (all NaN, one ±Infinity, exponent bits set) must be refused naming the file and
+ * that tensor.
  */
 import * as tf from "../../../src/lib/tf.ts";
 import { buildTokenizer } from "../../../src/lib/data/tokenizer.ts";
@@ -21,7 +23,7 @@ import type { FuzzTarget } from "../harness.ts";
 import { jsonText, mutateBytes, mutateValue } from "../mutate.ts";
 import type { Rand } from "../rand.ts";
 import { mutateSafetensors } from "../safetensors-mutate.ts";
-import { countNaNs, sourceNaNs, tensorBytes } from "./safetensors.ts";
+import { sourceNaNs, tensorBytes } from "./safetensors.ts";
 
 type Files = Map<string, Uint8Array>;
 
@@ -61,8 +63,30 @@ const F = CHECKPOINT_FILES;
 /** Keys worth adding to config.json's objects: misspellings and prototype names. */
 const CONFIG_KEYS = ["formats", "Meteor", "__proto__", "constructor", "numtor", "nlayer", "dstate", "vocab_size", "imagesize"];
 
+/** Writes non-finite floats into one tensor of `name` (from the base file); returns the label and the tensor. */
+function poisonTensor(rand: Rand, files: Files, name: string): { label: string; tensor: string; bytes: Uint8Array } {
+  const bytes = base!.get(name)!.slice();
+  const h = parseSafetensorsHeader(bytes);
+  const tensor = rand.pick([...h.tensors.keys()]);
+  const view = tensorBytes(bytes, h, tensor);
+  const dv = new DataView(view.buffer, view.byteOffset, view.byteLength);
+  const n = view.byteLength / 4;
+  const how = rand.pick(["all NaN", "one +Inf", "one -Inf", "exponent bits set"] as const);
+  if (n === 0) return { label: `${name}: ${tensor} is empty`, tensor: "", bytes };
+  const at = rand.int(n);
+  if (how === "all NaN") for (let i = 0; i < n; i++) dv.setFloat32(4 * i, Number.NaN, true);
+  else if (how === "exponent bits set") dv.setUint32(4 * at, dv.getUint32(4 * at, true) | 0x7f800000, true);
+  else dv.setFloat32(4 * at, how === "one +Inf" ? Infinity : -Infinity, true);
+  files.set(name, bytes);
+  return { label: `${name}: ${tensor} ${how}${how === "all NaN" ? "" : ` at ${at}`}`, tensor, bytes };
+}
+
+/** The tensors "non-finite" mutations poisoned, by input, with the file's bytes (a later mutation may replace them). */
+const poisoned = new WeakMap<Files, { file: string; tensor: string; bytes: Uint8Array }[]>();
+
 function mutateFiles(rand: Rand, files: Files): string {
   const kind = rand.weighted([
+    [2, "non-finite"],
     [4, "model"],
     [2, "optimizer"],
     [4, "config-json"],
@@ -71,6 +95,12 @@ function mutateFiles(rand: Rand, files: Files): string {
     [1, "file-set"],
   ] as const);
   switch (kind) {
+    case "non-finite": {
+      const name = rand.pick([F.model, F.optimizer]);
+      const p = poisonTensor(rand, files, name);
+      if (p.tensor) poisoned.set(files, [...(poisoned.get(files) ?? []), { file: name, tensor: p.tensor, bytes: p.bytes }]);
+      return p.label;
+    }
     case "model":
     case "optimizer": {
       const name = kind === "model" ? F.model : F.optimizer;
@@ -128,7 +158,16 @@ export const checkpointTarget: FuzzTarget<Files, LoadedMeteorCheckpoint> = {
   },
   call: (files) => deserializeCheckpoint(files, { source: "fuzz" }),
   check(outcome, files) {
-    if (!outcome.ok) return outcome.error.message.startsWith("fuzz/") ? null : `message does not start with the file: ${outcome.error.message.slice(0, 80)}`;
+    const poisons = (poisoned.get(files) ?? []).filter((p) => files.get(p.file) === p.bytes);
+    if (!outcome.ok) {
+      const msg = outcome.error.message;
+      if (!msg.startsWith("fuzz/")) return `message does not start with the file: ${msg.slice(0, 80)}`;
+      // Refused for non-finite values: the message names a poisoned file and tensor.
+      const named = poisons.some((p) => msg.startsWith(`fuzz/${p.file}: tensor "${p.tensor}" holds`));
+      if (poisons.length > 0 && /non-finite/.test(msg) && !named) return `non-finite refusal names no poisoned tensor: ${msg.slice(0, 120)}`;
+      return null;
+    }
+    if (poisons.length > 0) return `${poisons[0]!.file}: "${poisons[0]!.tensor}" holds non-finite values and loaded`;
     const { config, params, optimizer } = outcome.value;
     const expected = meteorParamShapes(config);
     const got = Object.keys(params);
@@ -138,9 +177,10 @@ export const checkpointTarget: FuzzTarget<Files, LoadedMeteorCheckpoint> = {
     for (const [name, shape] of expected) {
       const t = params[name]!;
       if (t.dtype !== "float32" || t.shape.join() !== shape.join()) return `"${name}" is ${t.dtype} [${t.shape}], expected float32 [${shape}]`;
-      const nan = countNaNs(t.dataSync());
+      const values = t.dataSync();
+      if (!values.every(Number.isFinite)) return `"${name}" loaded with a non-finite value`;
       const src = sourceNaNs(tensorBytes(modelBytes, h, name), "F32");
-      if (nan !== src) return `"${name}" holds ${nan} NaN but the file has ${src}`;
+      if (src !== 0) return `"${name}" loaded though the file holds ${src} NaN`;
     }
     if (optimizer) {
       if (!Number.isSafeInteger(optimizer.step) || optimizer.step < 0) return `optimizer step ${optimizer.step}`;
@@ -149,6 +189,7 @@ export const checkpointTarget: FuzzTarget<Files, LoadedMeteorCheckpoint> = {
           const shape = expected.get(name);
           if (shape === undefined || t.shape.join() !== shape.join()) return `moment ${kind}.${name} [${t.shape}] does not match a parameter`;
           if ((kind === "m" ? optimizer.v : optimizer.m)[name] === undefined) return `moment ${kind}.${name} has no twin`;
+          if (!t.dataSync().every(Number.isFinite)) return `moment ${kind}.${name} loaded with a non-finite value`;
         }
       }
     }

@@ -143,11 +143,11 @@ interface MambaInput {
 
 let mambaBases: Uint8Array[] | undefined;
 
-function ourMambaFile(): Uint8Array {
+async function ourMambaFile(): Promise<Uint8Array> {
   const cfg = resolveMambaConfig({ dModel: 8, nLayer: 2, vocabSize: 11, dState: 3, dConv: 2, tieEmbeddings: false, projBias: true });
   const params = initMambaParams(cfg, 3);
   try {
-    return saveMambaCheckpoint(params, cfg, { dtype: "F16" });
+    return await saveMambaCheckpoint(params, cfg, { dtype: "F16" });
   } finally {
     tf.dispose(Object.values(params));
   }
@@ -159,7 +159,7 @@ export const mambaTarget: FuzzTarget<MambaInput, LoadedMamba> = {
   errors: [SafetensorsError, CheckpointError],
   ciCount: 800,
   async setup() {
-    mambaBases ??= [ourMambaFile(), goldenBytes("mamba-tiny.safetensors"), goldenBytes("mamba-tiny-bf16.safetensors")];
+    mambaBases ??= [await ourMambaFile(), goldenBytes("mamba-tiny.safetensors"), goldenBytes("mamba-tiny-bf16.safetensors")];
   },
   generate(rand) {
     const base = rand.pick(mambaBases!);

@@ -14,7 +14,7 @@
  *   dB_t = Σ_c g_t·Δ_t·u_t          dC_t = Σ_c gy·h_t                     dh0 = e_0 ⊙ g_0
  *   dDeltaBias = Σ_{i,t} ddelta
  */
-import { PAIR_COORDS, prelude, preludeInputs, type GlslScan, type GlslSpec } from "./program.ts";
+import { PAIR_COORDS, ROW_STEP_CHANNEL_COORDS, forRowsAndSteps, prelude, preludeInputs, ungatedY, type GlslScan, type GlslSpec } from "./program.ts";
 
 /** h_{t−1} at (i, t, c, j): the previous state, or h0 (0 when absent) at t = 0. */
 function prevState(hasH0: boolean): string {
@@ -74,10 +74,7 @@ export function ddeltaProgram(s: GlslScan, hasH0: boolean): GlslSpec {
     code: `${prelude(s, reads)}
 ${prevState(hasH0)}
 void main() {
-  ivec3 co = getOutputCoords();
-  int i = co.x;
-  int t = co.y;
-  int c = co.z;
+  ${ROW_STEP_CHANNEL_COORDS}
   float out_ = 0.0;
   if (t < rowLen(i)) {
     float raw = rawDelta(i, t, c);
@@ -104,10 +101,7 @@ export function duProgram(s: GlslScan): GlslSpec {
     outputShape: [s.b, s.l, s.d],
     code: `${prelude(s, reads)}
 void main() {
-  ivec3 co = getOutputCoords();
-  int i = co.x;
-  int t = co.y;
-  int c = co.z;
+  ${ROW_STEP_CHANNEL_COORDS}
   float du = 0.0;
   if (t < rowLen(i)) {
     float sumGB = 0.0;
@@ -126,15 +120,12 @@ export function dzProgram(s: GlslScan, hasDy: boolean): GlslSpec {
     inputs: ["states", "u", "C", "D", "z", ...(hasDy ? ["dy"] : []), ...preludeInputs(s, reads)],
     outputShape: [s.b, s.l, s.d],
     code: `${prelude(s, reads)}
+${ungatedY("getStates(i, t, c, j)")}
 void main() {
-  ivec3 co = getOutputCoords();
-  int i = co.x;
-  int t = co.y;
-  int c = co.z;
+  ${ROW_STEP_CHANNEL_COORDS}
   float dz = 0.0;
   if (t < rowLen(i)) {
-    float y = getD(c) * getU(i, t, c);
-    for (int j = 0; j < N; j++) y += getStates(i, t, c, j) * getC(i, t, j);
+    float y = ungatedY(i, t, c);
     float zt = getZ(i, t, c);
     float sg = sigmoidOf(zt);
     dz = ${hasDy ? "getDy(i, t, c)" : "0.0"} * y * sg * (1.0 + zt * (1.0 - sg));
@@ -158,14 +149,7 @@ void main() {
   int j = co.y;
   float a = getA(c, j);
   float acc = 0.0;
-  for (int i = 0; i < NB; i++) {
-    int len = rowLen(i);
-    for (int t = 0; t < L; t++) {
-      if (t >= len) break;
-      float dt = deltaOf(rawDelta(i, t, c));
-      acc += getGrads(NB + i, t, c, j) * dt * exp(dt * a) * prevState(i, t, c, j);
-    }
-  }
+  ${forRowsAndSteps("float dt = deltaOf(rawDelta(i, t, c));\n      acc += getGrads(NB + i, t, c, j) * dt * exp(dt * a) * prevState(i, t, c, j);", true)}
   setOutput(acc);
 }`,
   };
@@ -216,9 +200,7 @@ export function channelSumProgram(s: GlslScan, withFactor: boolean): GlslSpec {
 void main() {
   int c = getOutputCoords();
   float acc = 0.0;
-  for (int i = 0; i < NB; i++) {
-    for (int t = 0; t < L; t++) acc += getX(i, t, c)${withFactor ? " * getY(i, t, c)" : ""};
-  }
+  ${forRowsAndSteps(`acc += getX(i, t, c)${withFactor ? " * getY(i, t, c)" : ""};`, false)}
   setOutput(acc);
 }`,
   };

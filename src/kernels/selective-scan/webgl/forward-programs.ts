@@ -7,14 +7,15 @@
  *   2. ⌈log₂ l⌉ Hillis–Steele passes over t (tfjs's cumsum on WebGL does the same): pass p
  *      combines step t with step t − 2^p, (e₁, x₁) then (e₂, x₂) = (e₂e₁, e₂x₁ + x₂); after
  *      them the x part holds every state h_t;
- *   3. states [b, l, d, n] (the x part), y [b, l, d] = ⟨h_t, C_t⟩ + D·u_t (gated), 0 at
- *      padded steps, and lastState = h at step l − 1 (padded steps carry the state).
+ *   3. y [b, l, d] = ⟨h_t, C_t⟩ + D·u_t (gated), 0 at padded steps, and lastState = h at
+ *      step l − 1 (padded steps carry the state), both read from the x part; and, only for a
+ *      gradient, states [b, l, d, n] (the x part alone, which the backward reads).
  *
  * O(b·l·d·n·log l) work and b·l·d·n memory where the WebGPU kernel keeps a state per
  * channel: the price of running on fragment shaders. The pair layout puts e in rows
  * [0, b) and x in rows [b, 2b) of the first axis. Letters as in `../declaration.ts`.
  */
-import { PAIR_COORDS, prelude, preludeInputs, type GlslScan, type GlslSpec } from "./program.ts";
+import { PAIR_COORDS, ROW_STEP_CHANNEL_COORDS, prelude, preludeInputs, ungatedY, type GlslScan, type GlslSpec } from "./program.ts";
 
 export function pairsProgram(s: GlslScan, hasH0: boolean): GlslSpec {
   const reads = { delta: true, lengths: true };
@@ -72,22 +73,19 @@ void main() {
   };
 }
 
-/** y [b, l, d]. */
+/** y [b, l, d] from the scanned pairs. */
 export function outputProgram(s: GlslScan, hasZ: boolean): GlslSpec {
   const reads = { delta: false, lengths: true };
   return {
-    inputs: ["states", "u", "C", "D", ...(hasZ ? ["z"] : []), ...preludeInputs(s, reads)],
+    inputs: ["pairs", "u", "C", "D", ...(hasZ ? ["z"] : []), ...preludeInputs(s, reads)],
     outputShape: [s.b, s.l, s.d],
     code: `${prelude(s, reads)}
+${ungatedY("getPairs(NB + i, t, c, j)")}
 void main() {
-  ivec3 co = getOutputCoords();
-  int i = co.x;
-  int t = co.y;
-  int c = co.z;
+  ${ROW_STEP_CHANNEL_COORDS}
   float y = 0.0;
   if (t < rowLen(i)) {
-    y = getD(c) * getU(i, t, c);
-    for (int j = 0; j < N; j++) y += getStates(i, t, c, j) * getC(i, t, j);
+    y = ungatedY(i, t, c);
     ${hasZ ? "float zt = getZ(i, t, c);\n    y = y * zt * sigmoidOf(zt);" : ""}
   }
   setOutput(y);
@@ -95,15 +93,15 @@ void main() {
   };
 }
 
-/** lastState [b, d, n]: the state at step l − 1. */
+/** lastState [b, d, n]: the state at step l − 1, from the scanned pairs. */
 export function lastStateProgram(s: GlslScan): GlslSpec {
   return {
-    inputs: ["states"],
+    inputs: ["pairs"],
     outputShape: [s.b, s.d, s.n],
     code: `${prelude(s, { delta: false, lengths: false })}
 void main() {
   ivec3 co = getOutputCoords();
-  setOutput(getStates(co.x, L - 1, co.y, co.z));
+  setOutput(getPairs(NB + co.x, L - 1, co.y, co.z));
 }`,
   };
 }

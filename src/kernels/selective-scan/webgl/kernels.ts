@@ -4,8 +4,10 @@
  * `../grad-kernel-cpu.ts`), except the forward's third output: every state, [b, l, d, n],
  * in place of the chunk checkpoints, which the registered gradient saves for the backward
  * as it saves the checkpoints elsewhere (the log-step backward needs every h_t anyway).
+ * Outside a gradient tape (inference, generation) nothing will read them, so the third output
+ * is then empty ([0]) and y and lastState are read straight from the scanned pairs.
  */
-import type { KernelFunc, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
+import { engine, type KernelFunc, type NamedTensorInfoMap, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { MathBackendWebGL } from "@tensorflow/tfjs-backend-webgl";
 import { SelectiveScan, SelectiveScanGrad, type SelectiveScanAttrs } from "../declaration.ts";
 import { SCAN_GRAD_ORDER } from "../grad-kernel-cpu.ts";
@@ -69,11 +71,13 @@ export const selectiveScanWebGLKernelFunc: KernelFunc = ({ inputs, backend, attr
   const gl = backend as MathBackendWebGL;
   const s = scanOf(inputs, attrs as unknown as SelectiveScanAttrs, SelectiveScan);
   const t = named(inputs);
-  const pairs = scanPairs(gl, s, pairsProgram(s, t["h0"] !== undefined), t, false);
+  const pairs = scanPairs(gl, s, pairsProgram(s, t["h0"] !== undefined), t, false); // [2b, l, d, n]
   try {
-    const states = runGlsl(gl, statesProgram(s), { pairs }); // [b, l, d, n]
-    const y = runGlsl(gl, outputProgram(s, t["z"] !== undefined), { ...t, states }); // [b, l, d]
-    const lastState = runGlsl(gl, lastStateProgram(s), { states }); // [b, d, n]
+    const y = runGlsl(gl, outputProgram(s, t["z"] !== undefined), { ...t, pairs }); // [b, l, d]
+    const lastState = runGlsl(gl, lastStateProgram(s), { pairs }); // [b, d, n]
+    // Whether a gradient tape records this call (tfjs's isTapeOn() reads false inside a kernel).
+    const recording = engine().state.gradientDepth > 0;
+    const states = recording ? runGlsl(gl, statesProgram(s), { pairs }) : gl.makeTensorInfo([0], "float32", new Float32Array(0)); // [b, l, d, n] or [0]
     return [y, lastState, states];
   } finally {
     disposeAll(gl, [pairs]);

@@ -80,6 +80,40 @@ export function preludeInputs(s: GlslScan, reads: { delta: boolean; lengths: boo
   return [...(reads.delta ? ["delta", ...(s.hasBias ? ["bias"] : [])] : []), ...(reads.lengths && s.hasLengths ? ["lengths"] : [])];
 }
 
+/** GLSL opening of the programs over [b, l, d]: row i, step t, channel c. */
+export const ROW_STEP_CHANNEL_COORDS = `ivec3 co = getOutputCoords();
+  int i = co.x;
+  int t = co.y;
+  int c = co.z;`;
+
+/**
+ * GLSL adding `body` (statements reading row i and step t, adding to `acc`) over every row
+ * and step; `validOnly` stops each row at its length (the program's prelude reads lengths).
+ * The gradient sums over rows and steps (dA, dD, dDeltaBias) share it.
+ */
+export function forRowsAndSteps(body: string, validOnly: boolean): string {
+  return `for (int i = 0; i < NB; i++) {
+    ${validOnly ? "int len = rowLen(i);" : ""}
+    for (int t = 0; t < L; t++) {
+      ${validOnly ? "if (t >= len) break;" : ""}
+      ${body}
+    }
+  }`;
+}
+
+/**
+ * GLSL of `float ungatedY(int i, int t, int c)`: D·u_t + Σ_j h_t·C_t, with the state h_t at
+ * (i, t, c, j) read by `state` (GLSL text using those names). The forward's output and the
+ * gradient of z both need y before its gate.
+ */
+export function ungatedY(state: string): string {
+  return `float ungatedY(int i, int t, int c) {
+  float y = getD(c) * getU(i, t, c);
+  for (int j = 0; j < N; j++) y += ${state} * getC(i, t, j);
+  return y;
+}`;
+}
+
 /**
  * GLSL opening of the programs over pairs [2b, l, d, n] (e in rows [0, b), x in [b, 2b)):
  * the element's part (0: e, 1: x), row i, step t, channel c and state j.
