@@ -54,7 +54,7 @@ async function nodeTorSimilarity(): Promise<{ diagonal: number; offDiagonal: num
  * checkpoint's first test probe, as the page's loader picks it): the question and correct
  * answer, and the greedy and 3-beam answers computed in Node (cpu) on the same pixels.
  */
-async function nodeDefaultAnswers(): Promise<{ question: string; answer: string; greedy: string; beam3: string; answers: Record<string, string> }> {
+async function nodeDefaultAnswers(): Promise<{ question: string; answer: string; greedy: string; beam3: string; blankGreedy: string; answers: Record<string, string> }> {
   await initBackend({ backend: "cpu" });
   const ckpt = await loadCheckpoint(CHECKPOINT);
   try {
@@ -66,9 +66,10 @@ async function nodeDefaultAnswers(): Promise<{ question: string; answer: string;
     // the page feeds bytes / 255, as the loader rounds them
     const pixels = probe!.image ? Float32Array.from((await renderImage(probe!.image, { size: ckpt.config.vision.imageSize })).pixels, (p) => Math.round(p * 255) / 255) : undefined;
     const item = { sample: { question: probe!.question, rationale: "", answer: "" }, ...(pixels ? { pixels } : {}) };
-    const say = async (beams: number) => tokenizer.decode((await generate(params, ckpt.config, tokenizer, item, { system: "meteor", beams, maxTokens: 16 })).ids);
+    const say = async (beams: number, it = item) => tokenizer.decode((await generate(params, ckpt.config, tokenizer, it, { system: "meteor", beams, maxTokens: 16 })).ids);
     const answers = Object.fromEntries(probes.map((p) => [p.id, p.answer]));
-    return { question: probe!.question, answer: probe!.answer, greedy: await say(1), beam3: await say(3), answers };
+    const blank = pixels ? { ...item, pixels: new Float32Array(pixels.length).fill(1) } : item;
+    return { question: probe!.question, answer: probe!.answer, greedy: await say(1), beam3: await say(3), blankGreedy: await say(1, blank), answers };
   } finally {
     Object.values(ckpt.params).forEach((t) => t.dispose());
   }
@@ -297,6 +298,13 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
         expect(await attention.locator("svg rect").count()).toBeGreaterThan(10);
         expect(await page.locator("#tor-features svg rect").count()).toBeGreaterThan(0);
         await page.screenshot({ path: join(ARTIFACTS, "ask-answered.png"), fullPage: true });
+        expect(await answer.getAttribute("data-images")).toBe("real");
+        // One click asks the same question with a blank image (Node's answer on white pixels).
+        await page.getByLabel("blank").check();
+        await askButton.click();
+        await expect.poll(() => page.locator("#answer").getAttribute("data-images"), { timeout: 90_000 }).toBe("blank");
+        expect(await page.locator("#answer").getAttribute("data-greedy")).toBe(expected.blankGreedy);
+        await page.getByLabel("real").check();
         // Another sample: its question, and Ask answers it.
         await page.getByLabel("Test sample").selectOption("chart-test-0-0");
         await expect.poll(() => page.getByLabel("Question").inputValue()).not.toBe(expected.question);
