@@ -66,7 +66,7 @@ export function studySection(report: AblationReport, { width }: { width: number 
   return h(
     "section",
     { class: "study", id: "study" },
-    h("p", { class: "status" }, `Preset ${report.preset}: ${report.cellsDone} of ${report.cellsTotal} cells finished, ${report.seeds} paired seeds planned, ${report.evalQuestions} test questions per cell. Command: ${report.command || "–"}`),
+    h("p", { class: "study-status" }, `Preset ${report.preset}: ${report.cellsDone} of ${report.cellsTotal} cells finished, ${report.seeds} paired seeds planned, ${report.evalQuestions} test questions per cell. Command: ${report.command || "–"}`),
     comparisonTable(report.comparisons ?? []),
     pairedChart([...(report.comparisons ?? []), ...factors.flatMap((f) => f.comparisons)], { width }),
     h("ul", { class: "paired-verdicts" }, factors.map((f) => h("li", { class: `verdict-${f.verdict.replace(" ", "-")}` }, h("b", {}, `${f.title}: ${f.verdict}. `), f.sentence))),

@@ -132,7 +132,11 @@ export const PROJECTORS = {
   tor: "tor_proj",
 } as const;
 
-/** Exact parameter counts per part (adapters such as LoRA are not counted); `mamba` counts whichever rationale embedder the config uses. */
+/**
+ * Exact parameter counts per part (adapters such as LoRA are not counted); `mamba` counts
+ * whichever rationale embedder the config uses; `factHead` (when the config has one) is the
+ * training-only perception head, outside `total`.
+ */
 export function countMeteorParams(cfg: MeteorConfig): Record<string, number> & { total: number } {
   const parts = {
     vision: countVisionParams(cfg.vision),
@@ -141,7 +145,7 @@ export function countMeteorParams(cfg: MeteorConfig): Record<string, number> & {
     mamba: cfg.transformer ? countTransformerEmbedderParams(cfg.transformer) : countMambaParams(cfg.mamba),
     torProjector: countParams(projectorShapes(PROJECTORS.tor, cfg.mamba.dModel, cfg.mlm.dModel)),
     mlm: countMlmParams(cfg.mlm),
-    ...(cfg.factHead ? { factHead: countParams(factHeadShapes(cfg.vision)) } : {}),
   };
-  return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
+  // the perception head trains the vision encoder in the perceive stage and is never used to answer: listed apart, not in the total
+  return { ...parts, ...(cfg.factHead ? { factHead: countParams(factHeadShapes(cfg.vision)) } : {}), total: Object.values(parts).reduce((a, b) => a + b, 0) };
 }
