@@ -44,6 +44,8 @@ describe("training stream", () => {
     const b = await trainStream(run, 8).items(5, 3);
     expect(b.map((it) => it.sample)).toEqual(fixed.slice(5, 8));
     expect(b[0]!.pixels ?? null).toEqual(a[5]!.pixels ?? null);
+    const other = await trainStream({ ...run, seed: 1 }, 8).items(0, 4);
+    expect(other.map((it) => (it.sample as Sample).question)).not.toEqual(a.slice(0, 4).map((it) => (it.sample as Sample).question)); // another seed, other samples
     const later = await stream.items(STREAM_STAGE_STRIDE, 4);
     expect(later.map((it) => (it.sample as Sample).id)).not.toEqual(a.slice(0, 4).map((it) => (it.sample as Sample).id));
   });

@@ -5,8 +5,10 @@
  * seed of an experiment that shares a data seed sees the same samples.
  *
  * Stream item i is sample ⌊i / F⌋ of family `families[i mod F]` of the train split — the
- * same rule as `generateDataset`, so the first `trainSize` items of the stream are exactly
- * the fixed training set.
+ * same rule as `generateDataset` — drawn with the stream seed (`streamSeed`): for seed 0 the
+ * data seed itself, so the first `trainSize` items are exactly the fixed training set; other
+ * seeds draw other samples. Seeds must differ in their data: a run from a base whose every
+ * trainable part is pretrained (the MLM alone) would otherwise repeat one run per seed.
  */
 import { generateDataset, generateSample } from "../data/dataset.ts";
 import { renderImage } from "../data/render-node.ts";
@@ -30,13 +32,19 @@ export async function renderItem(sample: Sample, size: number): Promise<BatchIte
  * The run's training stream at `size` px. Each call renders its items and starts rendering
  * the next range of the same length, so the following step's batch is usually ready.
  */
-export function trainStream(run: Pick<RunConfig, "dataSeed" | "families" | "tiers">, size: number): TrainStream {
+/** The generator seed of a run's training stream: the data seed for seed 0, another stream per seed. */
+export function streamSeed(run: Pick<RunConfig, "dataSeed" | "seed">): number {
+  return (run.dataSeed + run.seed * 1_000_003) >>> 0;
+}
+
+export function trainStream(run: Pick<RunConfig, "dataSeed" | "seed" | "families" | "tiers">, size: number): TrainStream {
   const F = run.families.length;
+  const seed = streamSeed(run);
   const cache = new Map<number, Promise<BatchItem>>();
   const item = (i: number) => {
     let p = cache.get(i);
     if (!p) {
-      p = renderItem(generateSample(run.families[i % F]!, "train", Math.floor(i / F), run.dataSeed, run.tiers), size);
+      p = renderItem(generateSample(run.families[i % F]!, "train", Math.floor(i / F), seed, run.tiers), size);
       cache.set(i, p);
     }
     return p;
