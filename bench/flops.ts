@@ -16,7 +16,7 @@
  * Positions are padded lengths: both sides of the bench compute over padding.
  */
 import type { MeteorConfig } from "../src/lib/meteor/config.ts";
-import type { StepShape } from "./train.ts";
+import type { StepShape } from "./step-shape.ts";
 
 /** Forward and backward FLOPs of the parts of one step. */
 export function stepFlops(cfg: MeteorConfig, shape: StepShape, stage: "answer" | "embed"): number {

@@ -56,6 +56,9 @@ import { Trainer } from "../src/lib/train/trainer.ts";
 import type { Stage } from "../src/lib/train/stages.ts";
 import type { BenchOptions } from "./options.ts";
 import { stepFlops } from "./flops.ts";
+import type { StepShape } from "./step-shape.ts";
+
+export type { StepShape } from "./step-shape.ts";
 
 const PEER = fileURLToPath(new URL("./peers/meteor_torch.py", import.meta.url));
 
@@ -124,21 +127,6 @@ export interface TrainBenchResult {
   ratios: TrainRatio[];
   /** Why rows are missing, and what the run was (backend, threads, peer version). */
   notes: string[];
-}
-
-/** One step's shapes: what the peer needs to run the same computation. */
-export interface StepShape {
-  batch: number;
-  /** Padded Mamba sequence length (0 when the batch has no Mamba side). */
-  mambaLength: number;
-  /** Padded MLM sequence length. */
-  mlmLength: number;
-  /** Images in the batch (rows that have one). */
-  images: number;
-  /** Whether the MLM's sequence holds image rows (answer stage: yes; Meteor's step 1: no). */
-  mlmImages: boolean;
-  /** Target positions in the whole batch. */
-  targets: number;
 }
 
 /** The shapes of a built batch. */

@@ -4,12 +4,13 @@
  */
 import { ConfigError } from "../mamba/config.ts";
 import { FAMILIES, SPLITS, type Family, type Split } from "./sample.ts";
-import { TIERS, type Tier } from "./families/family.ts";
+import { TIERS, type Tier } from "./tier.ts";
+import { showValue } from "../config-fields.ts";
 
 /** A non-empty list of distinct tiers, frozen; a ConfigError naming `path` otherwise. */
 export function checkTiers(path: string, v: unknown): readonly Tier[] {
   if (!Array.isArray(v) || v.length === 0 || v.some((t) => !TIERS.includes(t)) || new Set(v).size !== v.length) {
-    throw new ConfigError(`${path} must be a non-empty list of distinct tiers (${TIERS.join(", ")}), got ${JSON.stringify(v)}`);
+    throw new ConfigError(`${path} must be a non-empty list of distinct tiers (${TIERS.join(", ")}), got ${showValue(v)}`);
   }
   return Object.freeze([...v] as Tier[]);
 }

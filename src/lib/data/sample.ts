@@ -3,7 +3,7 @@
  * (spec §6: the paper's 1.1M triples from three families, here generated from a seed).
  */
 import type { ImageSpec } from "./image-spec.ts";
-import type { Tier } from "./families/family.ts";
+import type { Tier } from "./tier.ts";
 
 /**
  * The four generated families, mirroring the paper's three (spec §6) with "math" split in

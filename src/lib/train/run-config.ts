@@ -7,7 +7,7 @@ import { ConfigError, boolField, intField, positiveField, rejectUnknownKeys, sho
 import { FAMILIES, type Family } from "../data/sample.ts";
 import type { TorPlacement } from "../data/insert-tor.ts";
 import { checkTiers } from "../data/config.ts";
-import type { Tier } from "../data/families/family.ts";
+import type { Tier } from "../data/tier.ts";
 import { METEOR_PRESETS, resolveMeteorConfig, type MeteorConfigInput } from "../meteor/config.ts";
 import { checkEmbedderKind, type EmbedderKind } from "../embedder/config.ts";
 import { STAGES_OF, type Stage, type System } from "./stages.ts";

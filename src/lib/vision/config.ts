@@ -4,7 +4,7 @@
  * quick-GELU MLPs, post-LayerNorm). Meteor uses CLIP ViT-L/14 at 336 px; the playground
  * trains a small one from scratch. Features are the last layer's patch tokens, CLS dropped.
  */
-import { ConfigError, intField, positiveField, rejectUnknownKeys } from "../config-fields.ts";
+import { ConfigError, intField, positiveField, rejectUnknownKeys, showValue } from "../config-fields.ts";
 
 export interface VisionConfigInput {
   /** Square input side in pixels. CLIP-L/14-336: 336 (Meteor interpolates to 490 at run time). */
@@ -56,7 +56,7 @@ const KNOWN = new Set(["imageSize", "patchSize", "dModel", "nLayer", "nHead", "m
 function channelList(name: string, v: readonly number[] | undefined, channels: number, fill: number, positive: boolean): readonly number[] {
   if (v === undefined) return Object.freeze(Array.from({ length: channels }, () => fill));
   if (!Array.isArray(v) || v.length !== channels || v.some((x) => typeof x !== "number" || !Number.isFinite(x) || (positive && !(x > 0)))) {
-    throw new ConfigError(`${name} must be a list of ${channels} ${positive ? "positive" : "finite"} numbers (one per channel), got ${JSON.stringify(v)}`);
+    throw new ConfigError(`${name} must be a list of ${channels} ${positive ? "positive" : "finite"} numbers (one per channel), got ${showValue(v)}`);
   }
   return Object.freeze([...v]);
 }

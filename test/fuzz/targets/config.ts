@@ -19,7 +19,7 @@ import type { FuzzTarget } from "../harness.ts";
 import { mutateValue, randomJson, show } from "../mutate.ts";
 
 /** Fields whose values are real numbers; every other numeric field must hold an integer. */
-const REAL_FIELDS = new Set(["rmsNormEps", "dtMin", "dtMax", "dtInitFloor", "layerNormEps", "ropeTheta", "lr", "clipNorm", "lrFloorRatio"]);
+const REAL_FIELDS = new Set(["rmsNormEps", "dtMin", "dtMax", "dtInitFloor", "layerNormEps", "ropeTheta", "lr", "clipNorm", "lrFloorRatio", "pixelMean", "pixelStd"]);
 /** Products of safe integers: integers, finite, not necessarily below 2^53. */
 const DERIVED_FIELDS = new Set(["dInner", "numPatches"]);
 
@@ -30,7 +30,7 @@ function shapeProblem(ref: unknown, got: unknown, path = "config"): string | nul
   }
   if (typeof got === "number") {
     if (!Number.isFinite(got)) return `${path} = ${show(got)} is not finite`;
-    const key = path.slice(path.lastIndexOf(".") + 1);
+    const key = path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, ""); // a list's elements: the list's field
     if (DERIVED_FIELDS.has(key) ? !Number.isInteger(got) : !REAL_FIELDS.has(key) && !Number.isSafeInteger(got)) {
       return `${path} = ${show(got)} is not a${DERIVED_FIELDS.has(key) ? "n" : " safe"} integer`;
     }
@@ -118,7 +118,7 @@ export const meteorConfigTarget = configTarget({
       : null,
 });
 
-const STAGE_NAMES = new Set(["pretrain", "embed", "answer"]);
+const STAGE_NAMES = new Set(["perceive", "pretrain", "embed", "answer"]);
 
 export const runConfigTarget = configTarget({
   name: "run-config",

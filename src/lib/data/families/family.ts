@@ -8,13 +8,7 @@ export interface Template {
   draft(rng: Rng, split: Split): Draft;
 }
 
-/**
- * "reasoning": the family's questions, which need what is read combined or computed;
- * "perception": questions that need one thing read off the image and nothing more (one
- * digit, one bar, one count), so a report can show reading apart from reasoning.
- */
-export const TIERS = ["reasoning", "perception"] as const;
-export type Tier = (typeof TIERS)[number];
+export { TIERS, type Tier } from "../tier.ts";
 
 export interface FamilyDefinition {
   readonly family: Family;
