@@ -223,7 +223,12 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
   it("Ablations: every factor shows our intervals (or 'no results yet') beside the paper's row, with the verdict the library computes", async () => {
     const file = join(ROOT, "data/ablations/tiny.json");
     const report = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as AblationReport) : null;
+    const studyFile = join(ROOT, "data/ablations/study.json");
+    const study = existsSync(studyFile) ? (JSON.parse(readFileSync(studyFile, "utf8")) as AblationReport) : null;
     await check("/ablations", "ablations", async (page) => {
+      // the study leads: one table row per paired comparison, or a line saying how to make it
+      if (study) expect(await page.locator("section#study table.paired tbody tr").count()).toBe(study.comparisons.length);
+      else await page.getByText("No study report committed yet").waitFor({ timeout: 30_000 });
       const sections = page.locator("section.factor");
       // a report written before the baselines factor existed has six
       const names = report ? report.factors.map((f) => f.name) : FACTOR_NAMES;
