@@ -33,7 +33,7 @@ import { assignBase, loadBaseCheckpoint } from "../train/base-checkpoint.ts";
 import { withImages } from "../train/image-ablation.ts";
 import { meteorConfigInputOf, resolveRunConfig, runConfigInput, type RunConfig } from "../train/run-config.ts";
 import type { Stage } from "../train/stages.ts";
-import { Trainer, type StepReport, type TrainStream, type TrainerState } from "../train/trainer.ts";
+import { Trainer, isStream, type StepReport, type TrainerState } from "../train/trainer.ts";
 import { ABLATION_CODE_VERSION } from "./hash.ts";
 import { tryLock, type HeldLock } from "./lock.ts";
 import type { PlannedCell } from "./plan.ts";
@@ -138,10 +138,6 @@ function timed(timing: Partial<Record<Stage, StageTiming>>, r: StepReport, secon
   t.steps++;
   t.seconds += seconds;
   t.inputTokens += r.inputTokens;
-}
-
-function isStreamData(train: BatchItem[] | TrainStream): train is TrainStream {
-  return !Array.isArray(train);
 }
 
 async function digest(vars: Readonly<Record<string, tf.Tensor>>): Promise<string> {
@@ -314,7 +310,7 @@ export async function runCell(cell: PlannedCell, opts: RunCellOptions): Promise<
       optimizer = ck.optimizer;
       opts.log?.(`cell ${cell.id}: resuming at ${state.trainer.stageIndex}:${state.trainer.stageStep}`);
     } else if (run.train.steps.pretrain > 0) {
-      if (isStreamData(data.train)) throw new Error("a shared pretrain stage needs a fixed training set; with a stream, start from a base checkpoint (run.base)");
+      if (isStream(data.train)) throw new Error("a shared pretrain stage needs a fixed training set; with a stream, start from a base checkpoint (run.base)");
       const pre = await ensurePretrain(cell, run, cfg, cfgInput, tokenizer, { train: data.train, validation: data.validation }, opts);
       stepsRun += pre.stepsRun;
       if ("interrupted" in pre) return { status: "interrupted", stepsRun };

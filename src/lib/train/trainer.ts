@@ -312,7 +312,8 @@ export class Trainer {
   }
 }
 
-function isStream(train: readonly BatchItem[] | TrainStream): train is TrainStream {
+/** Whether training data is a stream (else a fixed list). */
+export function isStream(train: readonly BatchItem[] | TrainStream): train is TrainStream {
   return !Array.isArray(train) && (train as TrainStream).kind === "stream";
 }
 
