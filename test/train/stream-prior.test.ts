@@ -50,6 +50,31 @@ describe("training stream", () => {
     expect(later.map((it) => (it.sample as Sample).id)).not.toEqual(a.slice(0, 4).map((it) => (it.sample as Sample).id));
   });
 
+  it("a perception share sets the training mix, keeps the stream equal to the fixed training set, and leaves the test set alone", async () => {
+    const both = ["reasoning", "perception"] as const;
+    const run = resolveRunConfig({ preset: "tiny", trainSize: 3000, testSize: 400, dataSeed: 2, tiers: [...both], families: ["math-vision", "chart", "scene"], perceptionShare: 0.4 });
+    const train = runSamples(run, "train");
+    const perceptionShareOf = (xs: readonly Sample[]) => xs.filter((x) => x.tier === "perception").length / xs.length;
+    expect(Math.abs(perceptionShareOf(train) - 0.4)).toBeLessThan(0.035); // 3000 Bernoulli(0.4) draws: sd 0.009
+    expect(runSamples({ ...run, perceptionShare: 1 }, "train").every((x) => x.tier === "perception")).toBe(true);
+    expect(runSamples({ ...run, perceptionShare: 0 }, "train").every((x) => x.tier === "reasoning")).toBe(true);
+    // the test set keeps the uniform-over-templates mix, whatever the share
+    expect(runSamples(run, "test")).toEqual(runSamples({ ...run, perceptionShare: null }, "test"));
+    expect(perceptionShareOf(runSamples(run, "test"))).toBeLessThan(0.25);
+    const streamed = await trainStream(run, 8).items(0, 6);
+    expect(streamed.map((it) => it.sample)).toEqual(train.slice(0, 6));
+    // math-text has no perception tier: it draws reasoning questions at any share
+    const text = runSamples(resolveRunConfig({ preset: "tiny", trainSize: 20, validationSize: 4, testSize: 4, tiers: [...both], families: ["math-text"], perceptionShare: 1 }), "train");
+    expect(text.every((x) => x.family === "math-text" && x.tier === "reasoning")).toBe(true);
+  });
+
+  it("a perception share needs both tiers and a number in [0, 1]", () => {
+    expect(() => resolveRunConfig({ preset: "tiny", perceptionShare: 0.5 })).toThrow(/perceptionShare mixes the two tiers.*\[reasoning\]/);
+    expect(() => resolveRunConfig({ preset: "tiny", tiers: ["reasoning", "perception"], perceptionShare: 1.5 })).toThrow(/perceptionShare must be a number in \[0, 1\]/);
+    expect(() => resolveRunConfig({ preset: "tiny", tiers: ["reasoning", "perception"], perceptionShare: "x" as never })).toThrow(/perceptionShare/);
+    expect(resolveRunConfig({ preset: "tiny" }).perceptionShare).toBeNull();
+  });
+
   it("the trainer reads step s of a stage from items s·B… of its own stretch, and marks 1 − share of step-1 items embedAnswer", async () => {
     const { items, tokenizer } = await microData(8);
     const calls: [number, number][] = [];

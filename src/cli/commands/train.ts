@@ -48,6 +48,8 @@ InternLM2), embed (Meteor step 1), answer (Meteor step 2).
                                samples the tokenizer and the template prior are fitted on)
   --train-data fixed|stream    epochs over the training samples, or fresh generated samples
                                every step (default: the preset's)
+  --perception-share X         share of training samples from the perception tier, 0…1
+                               (needs both tiers; default: the preset's, study 0.4)
   --base DIR|none              start from this pretrained base checkpoint (vision encoder,
                                MLM vision projector, MLM, tokenizer) instead of a pretrain
                                stage (default: the preset's; study: data/checkpoints/study-base)
@@ -74,6 +76,7 @@ const OPTIONS = {
   placement: { type: "string" },
   "train-size": { type: "string" },
   "train-data": { type: "string" },
+  "perception-share": { type: "string" },
   base: { type: "string" },
   "train-vision": { type: "boolean" },
   "checkpoint-every": { type: "string" },
@@ -110,6 +113,7 @@ async function runInputFromArgs(values: Record<string, string | boolean | undefi
     placement: pick(values.placement as RunConfigInput["placement"], base.placement),
     trainSize: pick(num("train-size", values["train-size"]), base.trainSize),
     trainData: pick(values["train-data"] as RunConfigInput["trainData"], base.trainData),
+    perceptionShare: pick(num("perception-share", values["perception-share"]), base.perceptionShare),
     base: pick(values.base === "none" ? null : (values.base as string | undefined), base.base),
     trainVision: pick(values["train-vision"] as boolean | undefined, base.trainVision),
     steps,

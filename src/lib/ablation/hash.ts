@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 
 /** Bump when the meaning of a cached cell or pretrain changes. */
-export const ABLATION_CODE_VERSION = 3; // 2: pixel normalisation, image-projector norm, tiers, blank-image scores; 3: a training stream per seed
+export const ABLATION_CODE_VERSION = 4; // 2: pixel normalisation, image-projector norm, tiers, blank-image scores; 3: a training stream per seed; 4: the training mix's perception share
 
 /**
  * JSON with sorted keys. Rejects what JSON cannot hold faithfully (undefined inside arrays,

@@ -11,6 +11,8 @@
  * trainable part is pretrained (the MLM alone) would otherwise repeat one run per seed.
  */
 import { generateDataset, generateSample } from "../data/dataset.ts";
+import { hash32 } from "../data/random.ts";
+import type { Tier } from "../data/tier.ts";
 import { renderImage } from "../data/render-node.ts";
 import type { Sample, Split } from "../data/sample.ts";
 import type { BatchItem } from "../meteor/batch.ts";
@@ -18,9 +20,32 @@ import type { RunConfig } from "./run-config.ts";
 import type { TrainStream } from "./trainer.ts";
 
 /** The run's fixed samples of `split` (for "train": also what tokenizer and prior are fitted on). */
-export function runSamples(run: Pick<RunConfig, "trainSize" | "validationSize" | "testSize" | "dataSeed" | "families" | "tiers">, split: Split): Sample[] {
+export function runSamples(run: RunDataConfig & Pick<RunConfig, "trainSize" | "validationSize" | "testSize">, split: Split): Sample[] {
+  if (split === "train" && run.perceptionShare != null) {
+    return Array.from({ length: run.trainSize }, (_, i) => trainSample(run, i, run.dataSeed));
+  }
   const n = split === "train" ? run.trainSize : split === "validation" ? run.validationSize : run.testSize;
   return generateDataset({ n, seed: run.dataSeed, split, families: run.families, tiers: run.tiers });
+}
+
+/** What decides a run's samples. `perceptionShare` is optional: runs saved before it had none. */
+type RunDataConfig = Pick<RunConfig, "dataSeed" | "families" | "tiers"> & { readonly perceptionShare?: number | null };
+
+/**
+ * Training sample i for generator seed `seed`: `generateDataset`'s rule (family i mod F,
+ * its sample ⌊i / F⌋), with the tier drawn per sample when the run sets a perception share
+ * (a hash of seed and i against the share, so every run with that seed sees the same mix).
+ */
+function trainSample(run: RunDataConfig, i: number, seed: number): Sample {
+  const F = run.families.length;
+  return generateSample(run.families[i % F]!, "train", Math.floor(i / F), seed, trainTiers(run, i, seed));
+}
+
+/** The tiers training sample i draws its template from. */
+export function trainTiers(run: RunDataConfig, i: number, seed: number): readonly Tier[] {
+  const share = run.perceptionShare;
+  if (share == null) return run.tiers;
+  return hash32(`tier:${seed}:${i}`) / 2 ** 32 < share ? ["perception"] : ["reasoning"];
 }
 
 /** A sample with its rendered image ([size, size, 3] in [0, 1]) when it has one. */
@@ -37,14 +62,13 @@ export function streamSeed(run: Pick<RunConfig, "dataSeed" | "seed">): number {
   return (run.dataSeed + run.seed * 1_000_003) >>> 0;
 }
 
-export function trainStream(run: Pick<RunConfig, "dataSeed" | "seed" | "families" | "tiers">, size: number): TrainStream {
-  const F = run.families.length;
+export function trainStream(run: RunDataConfig & Pick<RunConfig, "seed">, size: number): TrainStream {
   const seed = streamSeed(run);
   const cache = new Map<number, Promise<BatchItem>>();
   const item = (i: number) => {
     let p = cache.get(i);
     if (!p) {
-      p = renderItem(generateSample(run.families[i % F]!, "train", Math.floor(i / F), seed, run.tiers), size);
+      p = renderItem(trainSample(run, i, seed), size);
       cache.set(i, p);
     }
     return p;
