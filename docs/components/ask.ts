@@ -1,5 +1,5 @@
 /**
- * Asking the shipped tiny Meteor a question in the browser: greedy and 3-beam answers
+ * Asking the shipped study Meteor a question in the browser: greedy and 3-beam answers
  * (`generate`), the projected `<tor>` features the Mamba hands the MLM (`torFeatures`), and
  * the MLM's attention from the last prompt position — the one that predicts the answer's
  * first token — back over the prompt (`mlmLogits` with `attentionOut`). Only library calls

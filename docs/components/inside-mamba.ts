@@ -11,7 +11,7 @@ import type * as MeteorBrowser from "./meteor-browser.ts";
 
 type Lib = typeof MeteorBrowser;
 
-/** One probe sample as the loader `docs/data/tiny-meteor.json.ts` writes it. */
+/** One probe sample as the loader `docs/data/study-meteor.json.ts` writes it. */
 export interface Probe {
   id: string;
   family: string;

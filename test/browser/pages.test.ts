@@ -29,7 +29,7 @@ import { structureParams } from "../../src/lib/meteor/params.ts";
 import { ARTIFACTS, ROOT, browserUnavailable, cellErrors, ensureBuilt, launchChromium, openPage, pendingCells, serveDist } from "./harness.ts";
 import { launchChromiumWithSoftwareGPU } from "./software-gpu.ts";
 
-const CHECKPOINT = join(ROOT, "data/checkpoints/tiny-meteor");
+const CHECKPOINT = join(ROOT, "data/checkpoints/study-meteor");
 
 /** The Inside Mamba page's Fig. 4 statistic, computed in Node on the same 16 test probes. */
 async function nodeTorSimilarity(): Promise<{ diagonal: number; offDiagonal: number }> {
