@@ -130,6 +130,9 @@ static int thread_count(const scan_args *a, int threads, int64_t items) {
 
 static int64_t tile_count(const scan_args *a) { return (a->d + VL - 1) / VL; }
 
+/* 64-byte aligned scratch (never of size 0: a zero dimension still gets a pointer). */
+static void *scratch_alloc(size_t bytes) { return aligned_alloc(64, (bytes / 64 + 1) * 64); }
+
 /* Forward of one (row i, tile): y, the tile's checkpoints and last state. */
 static void forward_tile(const scan_args *a, int64_t i, const tile_info *ti, const float *restrict At, float *restrict h, float *y, float *last_state, float *checkpoints) {
   const int64_t l = a->l, d = a->d, n = a->n, dn = d * n;
@@ -181,7 +184,7 @@ int scan_forward(const scan_args *a, float *y, float *last_state, float *checkpo
   int failed = 0;
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-    float *scratch = aligned_alloc(64, (size_t)(2 * n * VL) * sizeof(float));
+    float *scratch = scratch_alloc((size_t)(2 * n * VL) * sizeof(float));
     if (!scratch) {
 #pragma omp atomic write
       failed = 1;
@@ -374,8 +377,8 @@ int scan_backward(const scan_args *a, const float *checkpoints, const float *dy,
     float *gC = me == 0 ? g->C : gB + bln;
     const int64_t nv = n * VL;
     bwd_scratch s;
-    float *fs = aligned_alloc(64, (size_t)((2 * nv + (2 * span + 1) * nv + 2 * span * VL) * sizeof(float)));
-    s.gA = aligned_alloc(64, (size_t)nv * sizeof(double));
+    float *fs = scratch_alloc((size_t)(2 * nv + (2 * span + 1) * nv + 2 * span * VL) * sizeof(float));
+    s.gA = scratch_alloc((size_t)nv * sizeof(double));
     if (!fs || !s.gA) {
 #pragma omp atomic write
       failed = 1;
