@@ -28,7 +28,7 @@ static int64_t row_length(const scan_args *a, int64_t i) {
 /*
  * softplus(x) = max(x, 0) + log1p(e^−|x|), linear above 20 as torch. log1p(v) for v ∈ (0, 1]
  * is 2·atanh(s), s = v / (2 + v) ≤ 1/3, by its odd series to s¹³ (truncation ≤ 1e-8 relative);
- * with fast_expf the whole is within ~2e-7 relative of log1pf(expf(x)). Branch-free, so it
+ * with fast_expf the whole is within 4e-7 relative of log1p(eˣ) (measured over [−60, 30]). Branch-free, so it
  * vectorises.
  */
 static inline float fast_softplusf(float x) {
