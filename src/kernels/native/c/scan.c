@@ -55,6 +55,7 @@ static inline void put_lanes(float *restrict dst, const float *restrict lanes, i
 /* Σ of VL lanes as a tree (halves, then quarters) in vector registers (GCC/Clang vector types), where a reduction loop adds them one by one. */
 typedef float half_vec __attribute__((vector_size(VL / 2 * sizeof(float))));
 typedef float quarter_vec __attribute__((vector_size(VL / 4 * sizeof(float))));
+_Static_assert(VL / 4 == 4, "lane_sum ends with four quarters");
 static inline float lane_sum(const float *v) {
   half_vec lo, hi;
   memcpy(&lo, v, sizeof lo);
@@ -67,7 +68,7 @@ static inline float lane_sum(const float *v) {
   return (q[0] + q[2]) + (q[1] + q[3]);
 }
 
-/* One tile's view of an input [.., d] at channel c0: what every step loads. */
+/* A tile of channels: where it starts, how wide it is, and its channels' constants. */
 typedef struct {
   int64_t c0;
   int w;                 /* channels in this tile (VL but in the last) */
