@@ -1,9 +1,10 @@
 /**
  * The native scan (`c/scan.c`) called directly against the float64 reference, on shapes the
  * tfjs-level tests (scan-fused.test.ts, d ≤ 8) do not reach: channels in several 16-wide tiles
- * plus a partial one, the study model's small state (n = 8), and a scan above the parallel
- * threshold whose (row, tile) items split over two threads in the middle of a row (so two
- * threads add into the same row's ∂B and ∂C).
+ * plus a partial one, the study model's small state (n = 8), and scans above the parallel
+ * threshold: with rows enough for both threads (rows are the work items: the result does not
+ * depend on the thread count) and with one row (its tiles split in two ranges, each adding into
+ * its own copy of ∂B and ∂C).
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { loadNative } from "../../src/kernels/native/load.ts";
@@ -42,7 +43,8 @@ describe.runIf(KERNEL_SETS.includes("native"))("native scan on channel tiles", (
   const cases: { name: string; dims: ScanDims; opts: CaseOptions; chunk: number }[] = [
     { name: "study shape: 2 tiles + 5 channels, n = 8, padded rows", dims: { b: 3, l: 45, d: 37, n: 8 }, opts: { z: true, deltaBias: true, h0: true, lengths: "random", seed: 21 }, chunk: 16 },
     { name: "no softplus, no gate, n = 3", dims: { b: 2, l: 20, d: 17, n: 3 }, opts: { deltaSoftplus: false, seed: 22 }, chunk: 64 },
-    { name: "above the parallel threshold: 27 items over 2 threads", dims: { b: 3, l: 300, d: 136, n: 16 }, opts: { z: true, deltaBias: true, h0: true, lengths: [300, 211, 300], seed: 23 }, chunk: 64 },
+    { name: "above the parallel threshold: 3 rows over 2 threads", dims: { b: 3, l: 300, d: 136, n: 16 }, opts: { z: true, deltaBias: true, h0: true, lengths: [300, 211, 300], seed: 23 }, chunk: 64 },
+    { name: "above the parallel threshold: 1 row, its 9 tiles over 2 threads", dims: { b: 1, l: 600, d: 136, n: 16 }, opts: { z: true, deltaBias: true, seed: 24 }, chunk: 64 },
   ];
 
   it.each(cases)("$name: forward and gradients match the reference on 1 and 2 threads", ({ dims, opts, chunk }) => {
@@ -60,5 +62,6 @@ describe.runIf(KERNEL_SETS.includes("native"))("native scan on channel tiles", (
       });
     }
     expect(Array.from(two.y)).toEqual(Array.from(one.y)); // the forward does not depend on the thread count
+    if (dims.b >= 2) two.g.forEach((g, i) => expect(g && Array.from(g)).toEqual(one.g[i] && Array.from(one.g[i]!))); // nor, with a row per thread, the backward
   });
 });

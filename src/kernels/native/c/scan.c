@@ -317,9 +317,9 @@ static void walk_chunk(const scan_args *a, int64_t i, const tile_info *ti, int64
   }
 }
 
-/* Backward of one (row i, tile): every step of its channels, chunk by chunk from the last. */
+/* Backward of one (row i, tile): every step of its channels, chunk by chunk from the last; its float64 sums go to the row's share of row_sums. */
 static void backward_tile(const scan_args *a, int64_t i, const tile_info *ti, const float *checkpoints, const float *dy, const float *d_last, scan_grads *g,
-                          float *gB, float *gC, const bwd_scratch *s, double *gA_sum, double *gD_sum, double *gBias_sum) {
+                          float *gB, float *gC, const bwd_scratch *s, double *row_sums) {
   const int64_t l = a->l, d = a->d, n = a->n, dn = d * n;
   const int64_t chunks = (l + a->chunk - 1) / a->chunk;
   const int64_t len = row_length(a, i);
@@ -342,23 +342,31 @@ static void backward_tile(const scan_args *a, int64_t i, const tile_info *ti, co
     walk_chunk(a, i, ti, t0, t1, dy, g, gB, gC, s, gD, gBias);
   }
   if (g->h0) lanes_to_state(g->h0 + i * dn, s->gh, ti, n);
+  double *gA_row = row_sums, *gD_row = gA_row + dn, *gBias_row = gD_row + d; /* this row's [d, n], [d], [d] */
   for (int c = 0; c < w; c++) {
-    for (int64_t j = 0; j < n; j++) gA_sum[(ti->c0 + c) * n + j] += s->gA[j * VL + c];
-    gD_sum[ti->c0 + c] += gD[c];
-    gBias_sum[ti->c0 + c] += gBias[c];
+    for (int64_t j = 0; j < n; j++) gA_row[(ti->c0 + c) * n + j] = s->gA[j * VL + c];
+    gD_row[ti->c0 + c] = gD[c];
+    gBias_row[ti->c0 + c] = gBias[c];
   }
 }
 
+/*
+ * Work items are rows, or, when there are fewer rows than threads, (row, range of tiles) pairs. An
+ * item owns its row's ∂B and ∂C (the first range writes them, range r > 0 its own [b, l, n] copy,
+ * added in range order at the end), and every row keeps its float64 sums of dA, dD, dΔbias apart,
+ * summed over rows in order at the end: the gradients do not depend on which thread ran what, so
+ * the items are handed out dynamically (a busy core does not hold the other back).
+ */
 int scan_backward(const scan_args *a, const float *checkpoints, const float *dy, const float *d_last, scan_grads *g, int threads) {
   const int64_t b = a->b, l = a->l, d = a->d, n = a->n, dn = d * n, bln = b * l * n;
-  const int64_t tiles = tile_count(a), items = b * tiles;
-  const int nt = thread_count(a, threads, items);
+  const int64_t tiles = tile_count(a);
+  const int nt = thread_count(a, threads, b * tiles);
+  const int64_t ranges = b >= nt ? 1 : nt, items = b * ranges;
   const int64_t span = a->chunk < l ? a->chunk : l;
-  /* per-thread float64 sums of dA [d, n], dD [d], dΔbias [d]; threads after the first add their ∂B, ∂C into their own [b, l, n] */
-  const int64_t per = dn + 2 * d;
-  double *sums = calloc((size_t)(nt * per), sizeof(double));
-  float *partial = nt > 1 ? calloc((size_t)(2 * (nt - 1) * bln), sizeof(float)) : NULL;
-  if (!sums || (nt > 1 && !partial)) {
+  const int64_t per = dn + 2 * d; /* a row's sums: dA [d, n], dD [d], dΔbias [d] */
+  double *sums = calloc((size_t)(b * per + 1), sizeof(double));
+  float *partial = ranges > 1 ? calloc((size_t)(2 * (ranges - 1) * bln), sizeof(float)) : NULL;
+  if (!sums || (ranges > 1 && !partial)) {
     free(sums);
     free(partial);
     return -1;
@@ -368,14 +376,6 @@ int scan_backward(const scan_args *a, const float *checkpoints, const float *dy,
   int failed = 0;
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-#ifdef _OPENMP
-    const int me = omp_get_thread_num();
-#else
-    const int me = 0;
-#endif
-    double *gA_sum = sums + me * per, *gD_sum = gA_sum + dn, *gBias_sum = gD_sum + d;
-    float *gB = me == 0 ? g->B : partial + (me - 1) * 2 * bln;
-    float *gC = me == 0 ? g->C : gB + bln;
     const int64_t nv = n * VL;
     bwd_scratch s;
     float *fs = scratch_alloc((size_t)(2 * nv + (2 * span + 1) * nv + 2 * span * VL) * sizeof(float));
@@ -390,20 +390,24 @@ int scan_backward(const scan_args *a, const float *checkpoints, const float *dy,
       s.es = s.hs + (span + 1) * nv;
       s.dts = s.es + span * nv;
       s.slope = s.dts + span * VL;
-      int64_t tile = -1;
       tile_info ti;
-#pragma omp for schedule(static) /* fixed items per thread: the sums reduce in the same order every run */
+#pragma omp for schedule(dynamic, 1)
       for (int64_t it = 0; it < items; it++) {
-        if (it % tiles != tile) tile_setup(a, tile = it % tiles, &ti, s.At);
-        backward_tile(a, it / tiles, &ti, checkpoints, dy, d_last, g, gB, gC, &s, gA_sum, gD_sum, gBias_sum);
+        const int64_t i = it / ranges, r = it % ranges;
+        float *gB = r == 0 ? g->B : partial + (r - 1) * 2 * bln;
+        float *gC = r == 0 ? g->C : gB + bln;
+        for (int64_t k = r * tiles / ranges; k < (r + 1) * tiles / ranges; k++) {
+          tile_setup(a, k, &ti, s.At);
+          backward_tile(a, i, &ti, checkpoints, dy, d_last, g, gB, gC, &s, sums + i * per);
+        }
       }
     }
     free(fs);
     free(s.gA);
   }
   if (!failed) {
-    for (int t = 1; t < nt; t++) {
-      const float *pB = partial + (t - 1) * 2 * bln, *pC = pB + bln;
+    for (int64_t r = 1; r < ranges; r++) {
+      const float *pB = partial + (r - 1) * 2 * bln, *pC = pB + bln;
       for (int64_t k = 0; k < bln; k++) {
         g->B[k] += pB[k];
         g->C[k] += pC[k];
@@ -411,14 +415,14 @@ int scan_backward(const scan_args *a, const float *checkpoints, const float *dy,
     }
     for (int64_t k = 0; k < dn; k++) {
       double s = 0;
-      for (int t = 0; t < nt; t++) s += sums[t * per + k];
+      for (int64_t i = 0; i < b; i++) s += sums[i * per + k];
       g->A[k] = (float)s;
     }
     for (int64_t c = 0; c < d; c++) {
       double sd = 0, sb = 0;
-      for (int t = 0; t < nt; t++) {
-        sd += sums[t * per + dn + c];
-        sb += sums[t * per + dn + d + c];
+      for (int64_t i = 0; i < b; i++) {
+        sd += sums[i * per + dn + c];
+        sb += sums[i * per + dn + d + c];
       }
       g->D[c] = (float)sd;
       if (g->delta_bias) g->delta_bias[c] = (float)sb;
