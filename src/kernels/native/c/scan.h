@@ -1,9 +1,14 @@
 /*
  * The fused selective scan in C: the same recurrence, layout and chunk checkpoints as
  * `../../selective-scan/fused-cpu.ts` (read its header and `declaration.ts` for the math).
- * Rows of the batch run in parallel (OpenMP); the state is float32 as in the official CUDA
- * kernel, e^{ΔA} is `fast_expf`, and the parameter gradients (dA, dD, dΔbias) are summed in
- * float64 per thread and reduced at the end.
+ * Channels go in tiles of 16 (one AVX-512 vector), each tile's state kept as [n, 16] so that
+ * the inner loops run over channels with full vectors for any n. Above ~1M state updates the
+ * work goes over threads (OpenMP): (row, tile) pairs forward, rows backward (ranges of tiles
+ * when rows are fewer than threads). The state is float32 as in the official CUDA
+ * kernel, e^{ΔA} is `fast_expf`, softplus and sigmoid are vectorised from it, and the parameter
+ * gradients (dA, dD, dΔbias) are summed in float64 per row and reduced over rows in order at the
+ * end: work is handed out dynamically and the result is the same every run (and, with at least
+ * as many rows as threads, the same for any thread count).
  */
 #ifndef METEOR_SCAN_H
 #define METEOR_SCAN_H
