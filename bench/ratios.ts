@@ -2,7 +2,7 @@
 import { scanRatios, type ScanBenchRow } from "./scan.ts";
 
 export interface BenchRatios {
-  /** Fused native scan ÷ the 2-thread C fast-math loop (elements/s). */
+  /** Fused native scan ÷ the C fast-math loop (`bench/peers/scan.c`), both on the bench's thread count (default 1): geometric mean of speed over shapes. */
   scanVsC: number | null;
   /** tiny, answer stage: our tokens/s ÷ the loop-scan torch peer's (on an optimised BLAS). */
   trainVsTorch: number | null;
