@@ -7,6 +7,7 @@
 import * as Plot from "@observablehq/plot";
 import type { PairedComparison } from "../../src/lib/ablation/paired.ts";
 import type { AblationReport } from "../../src/lib/ablation/report.ts";
+import type { ScopeBreakdown } from "../../src/lib/ablation/study-report.ts";
 import { fitWidth, h } from "./dom.js";
 
 const pts = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}`;
@@ -60,6 +61,42 @@ export function comparisonTable(comparisons: readonly PairedComparison[]): HTMLT
   );
 }
 
+/**
+ * Per family and per tier: the template prior, Meteor and the MLM alone (means over seeds),
+ * and the two differences that say what Meteor gets from its <tor> features and from its
+ * images, each with its 95% interval and mde80.
+ */
+export function scopeTable(scopes: readonly ScopeBreakdown[]): HTMLTableElement | HTMLElement {
+  if (scopes.length === 0) return h("p", { class: "no-results" }, "This report has no per-family breakdown.");
+  const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : `${(100 * v).toFixed(1)}%`);
+  const diff = (c: PairedComparison | undefined) =>
+    !c || c.n === 0 ? "–" : `${pts(c.diff)}${c.ci95 ? ` [${pts(c.ci95[0])}, ${pts(c.ci95[1])}]` : ""}${c.mde80 !== null ? ` (mde80 ${(100 * c.mde80).toFixed(1)})` : ""}`;
+  return h(
+    "table",
+    { class: "scopes" },
+    h("thead", {}, h("tr", {}, ...["questions", "n", "template prior", "Meteor", "MLM alone", "Meteor − MLM (pts)", "real − blank images (pts)"].map((t) => h("th", {}, t)))),
+    h(
+      "tbody",
+      {},
+      scopes.map((x) => {
+        const get = (name: string) => x.comparisons.find((c) => c.name === name);
+        const vsMlm = get("meteor-vs-mlm");
+        return h(
+          "tr",
+          { "data-scope": `${x.kind}:${x.name}` },
+          h("td", {}, `${x.kind === "tier" ? "tier: " : ""}${x.name}`),
+          h("td", {}, String(x.questions)),
+          h("td", {}, pct(x.prior)),
+          h("td", {}, pct(vsMlm?.meanA)),
+          h("td", {}, pct(vsMlm?.meanB)),
+          h("td", {}, diff(vsMlm)),
+          h("td", {}, diff(get("real-vs-blank-images"))),
+        );
+      }),
+    ),
+  );
+}
+
 /** The study's section: what was run, the headline comparisons, and each factor's paired verdict. */
 export function studySection(report: AblationReport, { width }: { width: number }): HTMLElement {
   const factors = report.paired ?? [];
@@ -68,6 +105,8 @@ export function studySection(report: AblationReport, { width }: { width: number 
     { class: "study", id: "study" },
     h("p", { class: "study-status" }, `Preset ${report.preset}: ${report.cellsDone} of ${report.cellsTotal} cells finished, ${report.seeds} paired seeds planned, ${report.evalQuestions} test questions per cell. Command: ${report.command || "–"}`),
     comparisonTable(report.comparisons ?? []),
+    h("p", {}, `Per family and tier (template prior overall: ${report.prior == null ? "–" : `${(100 * report.prior).toFixed(1)}%`}):`),
+    scopeTable(report.scopes ?? []),
     pairedChart([...(report.comparisons ?? []), ...factors.flatMap((f) => f.comparisons)], { width }),
     h("ul", { class: "paired-verdicts" }, factors.map((f) => h("li", { class: `verdict-${f.verdict.replace(" ", "-")}` }, h("b", {}, `${f.title}: ${f.verdict}. `), f.sentence))),
   );

@@ -66,4 +66,53 @@ describe("study report", () => {
     expect(buildStudyReport(plan, tie, { command: "c", commit: "x", paper }).factors[0]!.verdict).toBe("no effect");
     expect(buildStudyReport(plan, new Map(), { command: "c", commit: "x", paper }).factors[0]!.verdict).toBe("no results");
   });
+
+  it("breaks the headline comparisons down per family and per tier from per-question scores, beside the template prior (hand-computed)", () => {
+    // four questions: chart/reasoning, chart/perception, math-text/reasoning, math-text/reasoning
+    const questions = [
+      { family: "chart", tier: "reasoning" },
+      { family: "chart", tier: "perception" },
+      { family: "math-text", tier: "reasoning" },
+      { family: "math-text", tier: "reasoning" },
+    ];
+    const priorCorrect = [false, true, true, false];
+    const cell = (key: string, correct: number[], blank: number[] = correct): CellResult => {
+      const acc = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      return {
+        key,
+        test: { loss: 1, overall: { accuracy: acc(correct), correct: 0, n: 4 }, families: {}, correct },
+        blankImages: { overall: { accuracy: acc(blank), correct: 0, n: 4 }, correct: blank },
+        machine: { cpus: 2, cpuModel: "x", memoryGiB: 1, platform: "linux", node: "20", backend: "wasm" },
+      } as unknown as CellResult;
+    };
+    const results = new Map<string, CellResult>();
+    for (let s = 0; s < 2; s++) {
+      const add = (v: string, correct: number[], blank?: number[]) => results.set(cellOf(s, "baselines", v).key, cell(cellOf(s, "baselines", v).key, correct, blank));
+      // Meteor: both chart questions right with real images, wrong with blank ones; math-text 1 of 2 (seed 0) or 2 of 2 (seed 1), with or without images
+      add("meteor", [1, 1, 1, s], [0, 0, 1, s]);
+      add("mlm", [0, 1, 0, 0]);
+      add("oracle", [1, 1, 1, 1]);
+    }
+    const r = buildStudyReport(plan, results, { command: "c", commit: "x", paper, questions, priorCorrect });
+    expect(r.prior).toBe(0.5);
+    expect(r.scopes.map((x) => `${x.kind}:${x.name}:${x.questions}:${x.prior}`)).toEqual([
+      "family:chart:2:0.5",
+      "family:math-text:2:0.5",
+      "tier:reasoning:3:" + 1 / 3,
+      "tier:perception:1:1",
+    ]);
+    const get = (scope: string, name: string) => r.scopes.find((x) => x.name === scope)!.comparisons.find((c) => c.name === name)!;
+    expect(get("chart", "real-vs-blank-images").valuesA).toEqual([1, 1]);
+    expect(get("chart", "real-vs-blank-images").valuesB).toEqual([0, 0]);
+    expect(get("chart", "meteor-vs-mlm").diff).toBe(0.5); // 1 vs 0.5 in both seeds
+    expect(get("math-text", "real-vs-blank-images").diff).toBe(0); // no image to blank
+    expect(get("math-text", "meteor-vs-mlm").valuesA).toEqual([0.5, 1]);
+    expect(get("math-text", "meteor-vs-oracle").valuesB).toEqual([1, 1]);
+    expect(get("reasoning", "meteor-vs-mlm").valuesA).toEqual([2 / 3, 1]);
+    expect(get("perception", "meteor-vs-mlm").valuesB).toEqual([1, 1]);
+    // without the questions there is no breakdown; scores of the wrong length are left out, not misread
+    expect(buildStudyReport(plan, results, { command: "c", commit: "x", paper }).scopes).toEqual([]);
+    const short = buildStudyReport(plan, results, { command: "c", commit: "x", paper, questions: questions.slice(0, 3), priorCorrect: priorCorrect.slice(0, 3) });
+    expect(short.scopes.every((x) => x.comparisons.every((c) => c.n === 0))).toBe(true);
+  });
 });

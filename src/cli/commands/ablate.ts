@@ -20,7 +20,10 @@ import { findCell, labelText, planCells, type Plan, type PlannedCell } from "../
 import { buildReport, cellsCsv, parsePaperTable3, reportCsv, type AblationReport } from "../../lib/ablation/report.ts";
 import type { CellResult, MachineInfo } from "../../lib/ablation/result.ts";
 import { readCellResult, runCell } from "../../lib/ablation/run-cell.ts";
-import type { RunConfigInput } from "../../lib/train/run-config.ts";
+import type { QuestionScope } from "../../lib/ablation/study-report.ts";
+import { resolveRunConfig, type RunConfigInput } from "../../lib/train/run-config.ts";
+import { runSamples } from "../../lib/train/run-data.ts";
+import { fitTemplatePrior, priorCorrect } from "../../lib/train/template-prior.ts";
 import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { ProgressBar } from "../progress.ts";
@@ -152,13 +155,28 @@ async function loadResults(plan: Plan, cacheDir: string): Promise<Map<string, Ce
 async function writeReport(plan: Plan, cacheDir: string, outDir: string, meta: { command: string; commit: string; machine: MachineInfo }): Promise<AblationReport> {
   const results = await loadResults(plan, cacheDir);
   const paper = parsePaperTable3(await readFile(join(ROOT, "data/paper/ablations-table3.csv"), "utf8"));
-  const report = buildReport(plan, results, { ...meta, families: FAMILIES, paper });
+  const report = buildReport(plan, results, { ...meta, families: FAMILIES, paper, ...testQuestions(plan) });
   await mkdir(outDir, { recursive: true });
   const enc = (s: string) => new TextEncoder().encode(s);
   await writeFileAtomic(join(outDir, `${plan.preset}.json`), enc(`${JSON.stringify(report, null, 1)}\n`));
   await writeFileAtomic(join(outDir, `${plan.preset}.csv`), enc(reportCsv(report)));
   await writeFileAtomic(join(outDir, `${plan.preset}-cells.csv`), enc(cellsCsv(plan, results, FAMILIES)));
   return report;
+}
+
+/**
+ * The test questions every cell of the plan scores (its first cell's run: cells differ in
+ * model and training, not in data), by family and tier, with the template prior's hits.
+ */
+function testQuestions(plan: Plan): { questions: QuestionScope[]; priorCorrect: boolean[] } | Record<string, never> {
+  const first = plan.cells[0];
+  if (!first) return {};
+  const run = resolveRunConfig(first.run);
+  const test = runSamples(run, "test");
+  return {
+    questions: test.map((s) => ({ family: s.family, tier: s.tier })),
+    priorCorrect: priorCorrect(fitTemplatePrior(runSamples(run, "train")), test),
+  };
 }
 
 function summary(report: AblationReport): string {

@@ -12,7 +12,7 @@ import type { CellResult, MachineInfo } from "./result.ts";
 import { FRACTION, NON_NEGATIVE, seedStat, type SeedStat } from "./stats.ts";
 import { summarizeVerdicts, verdictOf, type SweepSummary, type Verdict } from "./verdict.ts";
 import type { PairedComparison } from "./paired.ts";
-import { buildStudyReport, type StudyFactor, type StudyReport } from "./study-report.ts";
+import { buildStudyReport, type QuestionScope, type ScopeBreakdown, type StudyFactor, type StudyReport } from "./study-report.ts";
 
 export const REPORT_FORMAT = 1;
 
@@ -74,6 +74,10 @@ export interface AblationReport {
    * real-vs-blank-images, each with its 95% interval and minimum detectable difference.
    */
   comparisons: PairedComparison[];
+  /** Template-prior accuracy on the test questions (null when the report was not given them). */
+  prior: number | null;
+  /** The headline comparisons per family and per tier, each beside its template prior. */
+  scopes: ScopeBreakdown[];
   /** Per Table 3 factor: the paper's best variant against each other, paired, with a verdict (agree / disagree / no effect). */
   paired: StudyFactor[];
 }
@@ -89,7 +93,17 @@ export function factorVerdict(f: Pick<FactorReport, "comparable" | "note" | "var
 export function buildReport(
   plan: Plan,
   results: ReadonlyMap<string, CellResult>,
-  meta: { command: string; commit: string; machine: MachineInfo; families: readonly string[]; paper: readonly PaperRow[]; generatedAt?: string },
+  meta: {
+    command: string;
+    commit: string;
+    machine: MachineInfo;
+    families: readonly string[];
+    paper: readonly PaperRow[];
+    generatedAt?: string;
+    /** The cells' test questions (family, tier) in test order, and the template prior's hits on them. */
+    questions?: readonly QuestionScope[];
+    priorCorrect?: readonly boolean[];
+  },
 ): AblationReport {
   const factors: FactorReport[] = plan.factors.map((factor) => {
     const variants: VariantReport[] = factor.variants.map((variant) => {
@@ -143,7 +157,7 @@ export function buildReport(
   };
 }
 
-const pairedSection = (s: StudyReport) => ({ evalQuestions: s.evalQuestions, comparisons: s.comparisons, paired: s.factors });
+const pairedSection = (s: StudyReport) => ({ evalQuestions: s.evalQuestions, comparisons: s.comparisons, prior: s.prior, scopes: s.scopes, paired: s.factors });
 
 const csvCell = (v: unknown): string => {
   const s = v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? "" : String(v);

@@ -15,7 +15,11 @@
  *   disagree   some comparison resolves against the paper's direction;
  *   no effect  none resolves: no difference larger than the factor's mde80 at 80% power.
  *
- * Pure: the caller reads the cache and writes the file.
+ * Given the test questions' families and tiers (the same questions for every cell of a
+ * preset), the three headline comparisons are also broken down per family and per tier,
+ * from each cell's per-question scores, beside the template prior on the same questions.
+ *
+ * Pure: the caller reads the cache, generates the questions and writes the file.
  */
 import type { Plan } from "./plan.ts";
 import { pairedComparison, pairedWinner, type PairedComparison } from "./paired.ts";
@@ -38,6 +42,23 @@ export interface StudyFactor {
   sentence: string;
 }
 
+/** A test question's family and tier, in test order. */
+export interface QuestionScope {
+  family: string;
+  tier: string;
+}
+
+/** The headline comparisons on one family's or one tier's questions. */
+export interface ScopeBreakdown {
+  /** "family" or "tier", and its name. */
+  kind: "family" | "tier";
+  name: string;
+  questions: number;
+  /** Accuracy of the template prior (`template-prior.ts`) on these questions, or null. */
+  prior: number | null;
+  comparisons: PairedComparison[];
+}
+
 export interface StudyReport {
   format: typeof STUDY_REPORT_FORMAT;
   preset: string;
@@ -47,6 +68,10 @@ export interface StudyReport {
   seeds: number;
   seedsDone: number;
   comparisons: PairedComparison[];
+  /** Template-prior accuracy over all test questions, or null (no questions given). */
+  prior: number | null;
+  /** The headline comparisons per family and per tier (empty without questions). */
+  scopes: ScopeBreakdown[];
   factors: StudyFactor[];
   generatedAt: string;
   command: string;
@@ -76,17 +101,56 @@ function paired(name: string, a: string, b: string, va: Map<number, number>, vb:
 
 const overall = (r: CellResult) => r.test.overall.accuracy;
 
+/** Mean of per-question scores over `idx`; undefined without scores of the right length. */
+function scopeAccuracy(correct: readonly number[] | undefined, idx: readonly number[], total: number): number | undefined {
+  if (!correct || correct.length !== total || idx.length === 0) return undefined;
+  return idx.reduce((s, i) => s + correct[i]!, 0) / idx.length;
+}
+
+/** Which of a cell's scores: its test set with real images, or again with blank ones. */
+type Scored = "real" | "blank";
+
+/** The three headline comparisons, each cell scored by `score`: overall, or on one scope. */
+function headline(plan: Plan, results: ReadonlyMap<string, CellResult>, score: (r: CellResult, images: Scored) => number | undefined): PairedComparison[] {
+  const full = bySeed(plan, results, "baselines", "meteor", (r) => score(r, "real"));
+  return [
+    paired("meteor-vs-mlm", "meteor", "mlm", full, bySeed(plan, results, "baselines", "mlm", (r) => score(r, "real"))),
+    paired("meteor-vs-oracle", "meteor", "oracle", full, bySeed(plan, results, "baselines", "oracle", (r) => score(r, "real"))),
+    paired("real-vs-blank-images", "real images", "blank images", full, bySeed(plan, results, "baselines", "meteor", (r) => score(r, "blank"))),
+  ];
+}
+
+/** Per family, then per tier: the headline comparisons on that scope's questions. */
+function scopeBreakdowns(plan: Plan, results: ReadonlyMap<string, CellResult>, questions: readonly QuestionScope[], priorCorrect: readonly boolean[] | null): ScopeBreakdown[] {
+  const out: ScopeBreakdown[] = [];
+  for (const kind of ["family", "tier"] as const) {
+    for (const name of [...new Set(questions.map((q) => q[kind]))]) {
+      const idx = questions.flatMap((q, i) => (q[kind] === name ? [i] : []));
+      const prior = priorCorrect ? idx.filter((i) => priorCorrect[i]).length / idx.length : null;
+      const comparisons = headline(plan, results, (r, images) => scopeAccuracy(images === "real" ? r.test.correct : r.blankImages?.correct, idx, questions.length));
+      out.push({ kind, name, questions: idx.length, prior, comparisons });
+    }
+  }
+  return out;
+}
+
 export function buildStudyReport(
   plan: Plan,
   results: ReadonlyMap<string, CellResult>,
-  meta: { command: string; commit: string; paper: readonly PaperRow[]; generatedAt?: string },
+  meta: {
+    command: string;
+    commit: string;
+    paper: readonly PaperRow[];
+    generatedAt?: string;
+    /** The test questions' families and tiers, in test order, and whether the template prior answers each. */
+    questions?: readonly QuestionScope[];
+    priorCorrect?: readonly boolean[];
+  },
 ): StudyReport {
   const full = bySeed(plan, results, "baselines", "meteor", overall);
-  const comparisons = [
-    paired("meteor-vs-mlm", "meteor", "mlm", full, bySeed(plan, results, "baselines", "mlm", overall)),
-    paired("meteor-vs-oracle", "meteor", "oracle", full, bySeed(plan, results, "baselines", "oracle", overall)),
-    paired("real-vs-blank-images", "real images", "blank images", full, bySeed(plan, results, "baselines", "meteor", (r) => r.blankImages?.overall.accuracy)),
-  ];
+  const comparisons = headline(plan, results, (r, images) => (images === "real" ? overall(r) : r.blankImages?.overall.accuracy));
+  const questions = meta.questions ?? [];
+  const priorCorrect = meta.priorCorrect && meta.priorCorrect.length === questions.length ? meta.priorCorrect : null;
   const factors: StudyFactor[] = plan.factors
     .filter((f) => f.name !== "baselines")
     .map((factor) => {
@@ -122,6 +186,8 @@ export function buildStudyReport(
     seeds: plan.seeds,
     seedsDone: full.size,
     comparisons,
+    prior: priorCorrect && priorCorrect.length > 0 ? priorCorrect.filter(Boolean).length / priorCorrect.length : null,
+    scopes: questions.length > 0 ? scopeBreakdowns(plan, results, questions, priorCorrect) : [],
     factors,
     generatedAt: meta.generatedAt ?? new Date().toISOString(),
     command: meta.command,
