@@ -227,13 +227,14 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
     const study = existsSync(studyFile) ? (JSON.parse(readFileSync(studyFile, "utf8")) as AblationReport) : null;
     await check("/ablations", "ablations", async (page) => {
       // the study leads: one table row per paired comparison, or a line saying how to make it
-      if (study) expect(await page.locator("section#study table.paired tbody tr").count()).toBe(study.comparisons.length);
-      // then one row per family and tier, each with the report's template prior
-      for (const x of study?.scopes ?? []) {
-        const row = page.locator(`section#study table.scopes tr[data-scope="${x.kind}:${x.name}"]`);
-        expect(await row.locator("td").nth(2).innerText()).toBe(x.prior === null ? "–" : `${(100 * x.prior).toFixed(1)}%`);
-      }
-      else await page.getByText("No study report committed yet").waitFor({ timeout: 30_000 });
+      if (study) {
+        expect(await page.locator("section#study table.paired tbody tr").count()).toBe(study.comparisons.length);
+        // then one row per family and tier, each with the report's template prior
+        for (const x of study.scopes ?? []) {
+          const row = page.locator(`section#study table.scopes tr[data-scope="${x.kind}:${x.name}"]`);
+          expect(await row.locator("td").nth(2).innerText()).toBe(x.prior === null ? "–" : `${(100 * x.prior).toFixed(1)}%`);
+        }
+      } else await page.getByText("No study report committed yet").waitFor({ timeout: 30_000 });
       const sections = page.locator("section.factor");
       // a report written before the baselines factor existed has six
       const names = report ? report.factors.map((f) => f.name) : FACTOR_NAMES;
