@@ -22,8 +22,7 @@ import type { CellResult, MachineInfo } from "../../lib/ablation/result.ts";
 import { readCellResult, runCell } from "../../lib/ablation/run-cell.ts";
 import type { QuestionScope } from "../../lib/ablation/study-report.ts";
 import { resolveRunConfig, type RunConfigInput } from "../../lib/train/run-config.ts";
-import { runSamples } from "../../lib/train/run-data.ts";
-import { fitTemplatePrior, priorCorrect } from "../../lib/train/template-prior.ts";
+import { runPriorCorrect, runSamples } from "../../lib/train/run-data.ts";
 import { BACKEND_OPTION, UsageError, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { ProgressBar } from "../progress.ts";
@@ -175,7 +174,7 @@ function testQuestions(plan: Plan): { questions: QuestionScope[]; priorCorrect: 
   const test = runSamples(run, "test");
   return {
     questions: test.map((s) => ({ family: s.family, tier: s.tier })),
-    priorCorrect: priorCorrect(fitTemplatePrior(runSamples(run, "train")), test),
+    priorCorrect: runPriorCorrect(run, test),
   };
 }
 

@@ -11,12 +11,12 @@ import { evaluate } from "../../lib/train/evaluate.ts";
 import { IMAGE_MODES, withImages, type ImageMode } from "../../lib/train/image-ablation.ts";
 import { imageFeatureSpread, type ImageFeatureSpread } from "../../lib/train/image-spread.ts";
 import { scoreOf, scoresBy, type Score } from "../../lib/train/score.ts";
-import { fitTemplatePrior, priorCorrect } from "../../lib/train/template-prior.ts";
 import { torSimilarity } from "../../lib/train/tor-similarity.ts";
 import * as tf from "../../lib/tf.ts";
 import { BACKEND_OPTION, UsageError, intFlag, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { renderItems, runSamples } from "../datasets.ts";
+import { runPriorCorrect } from "../../lib/train/run-data.ts";
 import { loadRun } from "../load-run.ts";
 
 const HELP = `meteor eval --checkpoint DIR [--json] [--n N] [--images real|blank|shuffled] [--similarity-n N] [--backend NAME]
@@ -66,7 +66,7 @@ export const evalCommand: Command = {
     const samples = runSamples({ ...run, testSize: n }, "test");
     const items = await renderItems(samples, cfg.vision.imageSize, "render test");
     const result = await evaluate(cfg, weights, tokenizer, withImages(items, images, run.dataSeed), { system: run.system, batchSize: run.train.batchSize });
-    const prior = priorCorrect(fitTemplatePrior(runSamples(run, "train")), samples);
+    const prior = runPriorCorrect(run, samples);
     const all = samples.map((_, i) => i);
     const report: EvalReport = {
       system: run.system,

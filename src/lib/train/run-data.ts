@@ -17,15 +17,19 @@ import { renderImage } from "../data/render-node.ts";
 import type { Sample, Split } from "../data/sample.ts";
 import type { BatchItem } from "../meteor/batch.ts";
 import type { RunConfig } from "./run-config.ts";
+import { fitTemplatePrior, priorCorrect } from "./template-prior.ts";
 import type { TrainStream } from "./trainer.ts";
 
 /** The run's fixed samples of `split` (for "train": also what tokenizer and prior are fitted on). */
 export function runSamples(run: RunDataConfig & Pick<RunConfig, "trainSize" | "validationSize" | "testSize">, split: Split): Sample[] {
-  if (split === "train" && run.perceptionShare != null) {
-    return Array.from({ length: run.trainSize }, (_, i) => trainSample(run, i, run.dataSeed));
-  }
-  const n = split === "train" ? run.trainSize : split === "validation" ? run.validationSize : run.testSize;
+  if (split === "train") return Array.from({ length: run.trainSize }, (_, i) => trainSample(run, i, run.dataSeed));
+  const n = split === "validation" ? run.validationSize : run.testSize;
   return generateDataset({ n, seed: run.dataSeed, split, families: run.families, tiers: run.tiers });
+}
+
+/** Per question of `test`: whether the template prior fitted on the run's training samples answers it. */
+export function runPriorCorrect(run: Parameters<typeof runSamples>[0], test: readonly Sample[]): boolean[] {
+  return priorCorrect(fitTemplatePrior(runSamples(run, "train")), test);
 }
 
 /** What decides a run's samples. `perceptionShare` is optional: runs saved before it had none. */
@@ -42,7 +46,7 @@ function trainSample(run: RunDataConfig, i: number, seed: number): Sample {
 }
 
 /** The tiers training sample i draws its template from. */
-export function trainTiers(run: RunDataConfig, i: number, seed: number): readonly Tier[] {
+function trainTiers(run: RunDataConfig, i: number, seed: number): readonly Tier[] {
   const share = run.perceptionShare;
   if (share == null) return run.tiers;
   return hash32(`tier:${seed}:${i}`) / 2 ** 32 < share ? ["perception"] : ["reasoning"];
