@@ -17,6 +17,11 @@
  *   MeteorCrossEntropy (logits [rows, v], targets int32 [rows], −1 = ignored)
  *                                                        → loss [] (mean over kept rows), lse [rows]
  *   MeteorCrossEntropyGrad(logits, targets, lse, dloss []) → dlogits [rows, v]
+ *
+ * The optimizer's kernels take any number of tensors, named by index (no gradients):
+ *   MeteorAdamW        (p0, g0, m0, v0, p1, g1, …; AdamWAttrs) → [p0′, m0′, v0′, p1′, …], each the
+ *                      shape of its p: one step of `src/lib/train/adamw.ts`, bit-for-bit
+ *   MeteorGlobalNorm   (t0, t1, …)                        → norm [] = √(Σ over all elements of x²)
  */
 export const RmsNorm = "MeteorRmsNorm";
 export const RmsNormGrad = "MeteorRmsNormGrad";
@@ -40,4 +45,22 @@ export interface CausalSoftmaxAttrs {
   scale: number;
   /** Cached keys before the l new queries (t = past + l when the cache is full). */
   past: number;
+}
+
+export const AdamW = "MeteorAdamW";
+export const GlobalNorm = "MeteorGlobalNorm";
+
+/** One AdamW step's constants, each rounded to float32 by the kernel as the composed ops round their scalars. */
+export interface AdamWAttrs {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** 1 − β₂ᵗ */
+  c2: number;
+  /** lr / (1 − β₁ᵗ) */
+  stepSize: number;
+  /** Multiplies every gradient first (the global-norm clip; 1 when not clipping). */
+  gradScale: number;
+  /** Per tensor, the decoupled decay factor 1 − lr·wd (1 for an undecayed tensor). */
+  decay: number[];
 }

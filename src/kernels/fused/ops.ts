@@ -4,7 +4,7 @@
  * Callers keep the composed tfjs ops as the fallback (`../../lib/nn/*.ts`).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { CausalSoftmax, CrossEntropy, LayerNorm, RmsNorm, SwiGlu, type CausalSoftmaxAttrs, type NormAttrs } from "./declaration.ts";
+import { AdamW, CausalSoftmax, CrossEntropy, GlobalNorm, LayerNorm, RmsNorm, SwiGlu, type AdamWAttrs, type CausalSoftmaxAttrs, type NormAttrs } from "./declaration.ts";
 import { causalSoftmaxGradConfig, crossEntropyGradConfig, layerNormGradConfig, rmsNormGradConfig, swiGluGradConfig } from "./gradients.ts";
 
 for (const config of [rmsNormGradConfig, layerNormGradConfig, swiGluGradConfig, causalSoftmaxGradConfig, crossEntropyGradConfig]) {
@@ -41,4 +41,17 @@ export function fusedCausalSoftmax(scores: tf.Tensor, scale: number, past: numbe
 /** logits: [rows, v], targets: int32 [rows] (−1 = ignored) → mean cross-entropy over the kept rows (scalar) */
 export function fusedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => (tf.engine().runKernel(CrossEntropy, { logits, targets }) as tf.Tensor[])[0]! as tf.Scalar);
+}
+
+/** One AdamW step over tensors i = 0…n−1 (p, g, m, v each [shape of p_i]) → the new p, m, v of each, in one kernel call. */
+export function fusedAdamW(tensors: ReadonlyArray<{ p: tf.Tensor; g: tf.Tensor; m: tf.Tensor; v: tf.Tensor }>, attrs: AdamWAttrs): Array<{ p: tf.Tensor; m: tf.Tensor; v: tf.Tensor }> {
+  const inputs: Record<string, tf.Tensor> = {};
+  tensors.forEach(({ p, g, m, v }, i) => Object.assign(inputs, { [`p${i}`]: p, [`g${i}`]: g, [`m${i}`]: m, [`v${i}`]: v }));
+  const out = tf.engine().runKernel(AdamW, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  return tensors.map((_, i) => ({ p: out[3 * i]!, m: out[3 * i + 1]!, v: out[3 * i + 2]! }));
+}
+
+/** √(Σ x²) over every element of `tensors` (float64 sums) → a scalar, in one kernel call. */
+export function fusedGlobalNorm(tensors: readonly tf.Tensor[]): tf.Scalar {
+  return tf.engine().runKernel(GlobalNorm, Object.fromEntries(tensors.map((t, i) => [`t${i}`, t]))) as tf.Scalar;
 }

@@ -3,7 +3,7 @@
  * and `wasm`: outputs allocated first, then views taken and written in place.
  */
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import type { CausalSoftmaxAttrs, NormAttrs } from "../fused/declaration.ts";
+import type { AdamWAttrs, CausalSoftmaxAttrs, NormAttrs } from "../fused/declaration.ts";
 import type { NativeKernels } from "./load.ts";
 import { allocOutput, f32View, viewOf } from "./tensor-views.ts";
 
@@ -149,5 +149,48 @@ export function nativeCrossEntropyGradKernel(native: NativeKernels): KernelFunc 
     const g = f32View(backend, dloss)[0]!; // the upstream scalar, read from host memory (no device sync on cpu/wasm)
     native.crossEntropyBackward(f32View(backend, logits), viewOf(backend, targets) as Int32Array, f32View(backend, lse), g, f32View(backend, dlogits), rows, v);
     return dlogits;
+  };
+}
+
+/** Inputs named `${prefix}${i}` for i = 0, 1, … as a list; throws when one is missing or not float32. */
+function indexed(kernel: string, inputs: Record<string, TensorInfo>, prefixes: readonly string[]): TensorInfo[][] {
+  const count = Object.keys(inputs).length / prefixes.length;
+  if (!Number.isInteger(count)) throw new Error(`${kernel}: expected ${prefixes.join(", ")} inputs per tensor, got ${Object.keys(inputs).length} inputs`);
+  return Array.from({ length: count }, (_, i) =>
+    prefixes.map((p) => {
+      const t = inputs[`${p}${i}`];
+      if (!t || t.dtype !== "float32") throw new Error(`${kernel}: input ${p}${i} must be a float32 tensor`);
+      return t;
+    }),
+  );
+}
+
+export function nativeAdamWKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as AdamWAttrs;
+    const groups = indexed("MeteorAdamW", inputs as Record<string, TensorInfo>, ["p", "g", "m", "v"]);
+    if (a.decay.length !== groups.length) throw new Error(`MeteorAdamW: ${groups.length} tensors but ${a.decay.length} decay factors`);
+    for (const [i, grp] of groups.entries()) {
+      const n = sizeOf(grp[0]!);
+      if (grp.some((t) => sizeOf(t) !== n)) throw new Error(`MeteorAdamW: p${i}, g${i}, m${i}, v${i} must have one size, got ${grp.map((t) => JSON.stringify(t.shape)).join(", ")}`);
+    }
+    // every output first: on wasm an allocation may grow the heap and detach earlier views
+    const outs = groups.map(([p]) => [allocOutput(backend, [...p!.shape]), allocOutput(backend, [...p!.shape]), allocOutput(backend, [...p!.shape])]);
+    const v = (t: TensorInfo) => f32View(backend, t);
+    const buffers = groups.flatMap((grp, i) => [...grp.map(v), ...outs[i]!.map(v)]);
+    const sizes = Float64Array.from(groups, ([p]) => sizeOf(p!));
+    const scalars = Float32Array.of(a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.c2, a.eps, a.stepSize, a.gradScale);
+    native.adamwUpdate(buffers, sizes, Float32Array.from(a.decay), scalars);
+    return outs.flat();
+  };
+}
+
+export function nativeGlobalNormKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend }) => {
+    const ts = indexed("MeteorGlobalNorm", inputs as Record<string, TensorInfo>, ["t"]).map(([t]) => t!);
+    const norm = allocOutput(backend, []); // []
+    const value = native.globalNorm(ts.map((t) => f32View(backend, t)), Float64Array.from(ts, sizeOf));
+    f32View(backend, norm)[0] = value;
+    return norm;
   };
 }

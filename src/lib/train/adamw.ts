@@ -4,8 +4,14 @@
  * matrices (rank ≥ 2) only, as nanoGPT does; norms, biases and vectors are not decayed.
  * Its state (step, m, v) is plain tensors by parameter name, so it can be checkpointed and
  * a resumed run continues exactly.
+ *
+ * Where the backend has the fused kernel (`MeteorAdamW`, native on cpu and wasm) one call
+ * updates every parameter; it rounds as the composed ops below do, which remain its slow
+ * reference and run everywhere else (webgl, webgpu, METEOR_NATIVE=0).
  */
 import * as tf from "../tf.ts";
+import { AdamW as AdamWKernel } from "../../kernels/fused/declaration.ts";
+import { fusedAdamW, fusedAvailable } from "../../kernels/fused/ops.ts";
 
 export interface AdamWConfig {
   /** β₁. Default 0.9. */
@@ -34,26 +40,54 @@ export class AdamW {
     this.config = Object.freeze({ ...ADAMW_DEFAULTS, ...config });
   }
 
-  /** Applies one update with learning rate `lr` to `vars` given `grads` (same names). */
-  apply(vars: Readonly<Record<string, tf.Variable>>, grads: Readonly<Record<string, tf.Tensor>>, lr: number): void {
+  /**
+   * Applies one update with learning rate `lr` to `vars` given `grads` (same names), each
+   * gradient first multiplied by `gradScale` (the global-norm clip, `clipScale`).
+   */
+  apply(vars: Readonly<Record<string, tf.Variable>>, grads: Readonly<Record<string, tf.Tensor>>, lr: number, gradScale = 1): void {
     const { beta1, beta2, eps, weightDecay } = this.config;
     const t = ++this.state.step;
     const c1 = 1 - beta1 ** t;
     const c2 = 1 - beta2 ** t;
-    for (const [name, g] of Object.entries(grads)) {
+    const entries = Object.entries(grads).map(([name, g]) => {
       const p = vars[name];
       if (!p) throw new Error(`AdamW: gradient for unknown parameter ${name}`);
+      return { name, p, g };
+    });
+    const decays = (p: tf.Variable) => p.rank >= 2 && weightDecay > 0;
+    if (entries.every(({ p, g }) => p.dtype === "float32" && g.dtype === "float32") && fusedAvailable(AdamWKernel)) {
+      const zeros: tf.Tensor[] = [];
+      const zero = (g: tf.Tensor) => {
+        const z = tf.zerosLike(g);
+        zeros.push(z);
+        return z;
+      };
+      const inputs = entries.map(({ name, p, g }) => ({ p, g, m: this.state.m[name] ?? zero(g), v: this.state.v[name] ?? zero(g) }));
+      const out = fusedAdamW(inputs, { beta1, beta2, eps, c2, stepSize: lr / c1, gradScale, decay: entries.map(({ p }) => (decays(p) ? 1 - lr * weightDecay : 1)) });
+      tf.dispose(zeros);
+      entries.forEach(({ name, p }, i) => {
+        tf.dispose([this.state.m[name], this.state.v[name]].filter((x): x is tf.Tensor => x !== undefined));
+        this.state.m[name] = out[i]!.m;
+        this.state.v[name] = out[i]!.v;
+        p.assign(out[i]!.p);
+        out[i]!.p.dispose();
+      });
+      return;
+    }
+    for (const { name, p, g: raw } of entries) {
       const mOld = this.state.m[name];
       const vOld = this.state.v[name];
+      const g = gradScale === 1 ? raw : tf.tidy(() => raw.mul(gradScale));
       const [m, v] = tf.tidy(() => [
         mOld ? mOld.mul(beta1).add(g.mul(1 - beta1)) : g.mul(1 - beta1),
         vOld ? vOld.mul(beta2).add(g.square().mul(1 - beta2)) : g.square().mul(1 - beta2),
       ]);
+      if (g !== raw) g.dispose();
       tf.dispose([mOld, vOld].filter((x): x is tf.Tensor => x !== undefined));
       this.state.m[name] = m!;
       this.state.v[name] = v!;
       tf.tidy(() => {
-        const decayed = p.rank >= 2 && weightDecay > 0 ? p.mul(1 - lr * weightDecay) : p;
+        const decayed = decays(p) ? p.mul(1 - lr * weightDecay) : p;
         const stepSize = lr / c1;
         const denom = v!.div(c2).sqrt().add(eps);
         p.assign(decayed.sub(m!.div(denom).mul(stepSize)));

@@ -1,7 +1,7 @@
 /** Masked next-token cross-entropy and gradient-norm clipping. */
 import * as tf from "../tf.ts";
-import { CrossEntropy } from "../../kernels/fused/declaration.ts";
-import { fusedAvailable, fusedCrossEntropy } from "../../kernels/fused/ops.ts";
+import { CrossEntropy, GlobalNorm } from "../../kernels/fused/declaration.ts";
+import { fusedAvailable, fusedCrossEntropy, fusedGlobalNorm } from "../../kernels/fused/ops.ts";
 
 /**
  * Mean cross-entropy over positions whose target is ≥ 0.
@@ -34,11 +34,21 @@ export function maskedCrossEntropyReference(logits: tf.Tensor3D, targets: Int32A
 }
 
 /**
- * The global L2 norm of `grads` (sqrt of the sum of every element squared) → scalar.
- * Summed pairwise, not with `tf.addN`: webgpu's AddN binds every input as a storage buffer,
- * and a model's gradients outnumber the 8 a WebGPU shader stage may have.
+ * The global L2 norm of `grads` (sqrt of the sum of every element squared) → scalar. One
+ * fused kernel call (`MeteorGlobalNorm`, float64 sums) where the backend has it, else
+ * `globalNormReference`.
  */
 export function globalNorm(grads: Readonly<Record<string, tf.Tensor>>): tf.Scalar {
+  const list = Object.values(grads);
+  return list.every((g) => g.dtype === "float32") && fusedAvailable(GlobalNorm) ? fusedGlobalNorm(list) : globalNormReference(grads);
+}
+
+/**
+ * The composed ops (slow reference of the fused norm), summed pairwise in float32, not with
+ * `tf.addN`: webgpu's AddN binds every input as a storage buffer, and a model's gradients
+ * outnumber the 8 a WebGPU shader stage may have.
+ */
+export function globalNormReference(grads: Readonly<Record<string, tf.Tensor>>): tf.Scalar {
   return tf.tidy(() => {
     let total = tf.scalar(0);
     for (const g of Object.values(grads)) total = total.add(g.square().sum());
@@ -47,16 +57,12 @@ export function globalNorm(grads: Readonly<Record<string, tf.Tensor>>): tf.Scala
 }
 
 /**
- * Scales `grads` in place so their global norm, `norm` (already read, see `globalNorm`), is at
- * most `maxNorm`; the scaled tensors replace the originals, which are disposed.
+ * The factor that brings a global gradient norm `norm` (already read, see `globalNorm`) down
+ * to at most `maxNorm`: maxNorm / (norm + 1e-6) when above it, else 1. The optimizer
+ * multiplies every gradient by it (`AdamW.apply`'s gradScale).
  */
-export function clipToNorm(grads: Record<string, tf.Tensor>, norm: number, maxNorm: number): void {
-  if (!(Number.isFinite(norm) && norm > maxNorm)) return;
-  const scale = maxNorm / (norm + 1e-6);
-  for (const [k, g] of Object.entries(grads)) {
-    grads[k] = tf.tidy(() => g.mul(scale));
-    g.dispose();
-  }
+export function clipScale(norm: number, maxNorm: number): number {
+  return Number.isFinite(norm) && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
 }
 
 /**

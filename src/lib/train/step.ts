@@ -16,7 +16,7 @@ import type { MeteorConfig } from "../meteor/config.ts";
 import { meteorLogits } from "../meteor/model.ts";
 import { structureParams } from "../meteor/params.ts";
 import type { AdamW } from "./adamw.ts";
-import { clipToNorm, globalNorm, maskedCrossEntropy } from "./loss.ts";
+import { clipScale, globalNorm, maskedCrossEntropy } from "./loss.ts";
 
 export class NonFiniteLossError extends Error {
   override name = "NonFiniteLossError";
@@ -81,11 +81,11 @@ export async function trainStep(opts: {
     tf.dispose(Object.values(named));
     throw new NonFiniteLossError(`gradient norm is ${gradNorm}; the step was not applied`);
   }
-  clipToNorm(named, gradNorm, opts.clipNorm);
   opts.optimizer.apply(
     Object.fromEntries(opts.trainable.map((n) => [n, vars[n]!])),
     named,
     opts.lr,
+    clipScale(gradNorm, opts.clipNorm),
   );
   tf.dispose(Object.values(named));
   if ("kind" in batch) return { loss, gradNorm, tokens: 0, inputTokens: batch.images.count * cfg.vision.numPatches };

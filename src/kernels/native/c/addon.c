@@ -5,6 +5,7 @@
  */
 #include <node_api.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -13,6 +14,7 @@
 #include "copy.h"
 #include "fused.h"
 #include "norm.h"
+#include "optim.h"
 #include "scan.h"
 #include "sgemm.h"
 
@@ -432,6 +434,77 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* Tensors passed as a JS array of Float32Arrays (`per` of them per tensor) beside a Float64Array of their sizes. */
+typedef struct {
+  int64_t tensors;
+  int64_t *sizes;
+  float **bufs;
+} buffer_list;
+
+static void free_list(buffer_list *l) {
+  free(l->sizes), free(l->bufs);
+}
+
+/* Reads list (argv index `li`) and sizes (`si`) into *out; 0 after throwing (nothing to free). */
+static int read_list(napi_env env, napi_value list, int li, napi_value sizes, int si, uint32_t per, buffer_list *out) {
+  bool is_array = false;
+  uint32_t count = 0;
+  napi_is_array(env, list, &is_array);
+  if (!is_array || napi_get_array_length(env, list, &count) != napi_ok || count % per != 0) return fail(env, per == 1 ? "expected an array of Float32Arrays" : "expected an array of 7 Float32Arrays per tensor", li);
+  out->tensors = count / per;
+  out->sizes = malloc((size_t)(out->tensors + 1) * sizeof(int64_t));
+  out->bufs = malloc((size_t)(count + 1) * sizeof(float *));
+  if (!out->sizes || !out->bufs) {
+    free_list(out);
+    out_of_memory(env);
+    return 0;
+  }
+  void *p;
+  if (!typed(env, sizes, si, napi_float64_array, out->tensors, 0, &p)) return free_list(out), 0;
+  const double *d = p;
+  for (int64_t i = 0; i < out->tensors; i++) {
+    if (!(d[i] >= 0 && d[i] <= 9007199254740991.0 && d[i] == (double)(int64_t)d[i])) return free_list(out), fail(env, "sizes hold a negative or non-integer value", si);
+    out->sizes[i] = (int64_t)d[i];
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value v;
+    void *data;
+    if (napi_get_element(env, list, i, &v) != napi_ok) return free_list(out), fail(env, "unreadable array element", li);
+    if (!typed(env, v, li, napi_float32_array, out->sizes[i / per], 0, &data)) return free_list(out), 0;
+    out->bufs[i] = data;
+  }
+  return 1;
+}
+
+/* adamwUpdate(buffers [7·n: p, g, m, v, p', m', v' per tensor], sizes Float64Array [n], decay Float32Array [n],
+ * scalars Float32Array [8]: β₁, 1 − β₁, β₂, 1 − β₂, c₂, ε, stepSize, gradScale) */
+static napi_value adamw_fn(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  buffer_list l;
+  if (!args(env, info, 4, argv, "adamwUpdate") || !read_list(env, argv[0], 0, argv[1], 1, 7, &l)) return NULL;
+  void *decay, *scal;
+  if (typed(env, argv[2], 2, napi_float32_array, l.tensors, 0, &decay) && typed(env, argv[3], 3, napi_float32_array, 8, 0, &scal)) {
+    const float *f = scal;
+    const adamw_scalars s = {f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]};
+    adamw_update(l.tensors, l.bufs, l.sizes, decay, &s, g_threads);
+  }
+  free_list(&l);
+  return NULL;
+}
+
+/* globalNorm(buffers [n], sizes Float64Array [n]) → √(Σ x²) as a number (float64) */
+static napi_value norm_fn(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  buffer_list l;
+  if (!args(env, info, 2, argv, "globalNorm") || !read_list(env, argv[0], 0, argv[1], 1, 1, &l)) return NULL;
+  const double norm = global_norm(l.tensors, (const float *const *)l.bufs, l.sizes, g_threads);
+  free_list(&l);
+  if (norm < 0) return out_of_memory(env);
+  napi_value r;
+  CHECK(napi_create_double(env, norm, &r));
+  return r;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -449,6 +522,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"rmsnormBackward", NULL, rmsnorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layernormForward", NULL, layernorm_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layernormBackward", NULL, layernorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adamwUpdate", NULL, adamw_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"globalNorm", NULL, norm_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, info_fn, NULL, NULL, NULL, napi_enumerable, NULL},
   };
