@@ -17,6 +17,9 @@
  *   MeteorCrossEntropy (logits [rows, v], targets int32 [rows], −1 = ignored)
  *                                                        → loss [] (mean over kept rows), lse [rows]
  *   MeteorCrossEntropyGrad(logits, targets, lse, dloss []) → dlogits [rows, v]
+ *   MeteorConvSilu     (x [b, l+k−1, e], weight [e, k], bias [e]) → y [b, l, e] = silu(pre),
+ *                      pre [b, l, e] = causal depthwise conv1d of x (k taps) + bias
+ *   MeteorConvSiluGrad (dy, x, weight, pre)              → dx [b, l+k−1, e], dweight [e, k], dbias [e]
  *
  * The optimizer's kernels take any number of tensors, named by index (no gradients):
  *   MeteorAdamW        (p0, g0, m0, v0, p1, g1, …; AdamWAttrs) → [p0′, m0′, v0′, p1′, …], each the
@@ -46,6 +49,9 @@ export interface CausalSoftmaxAttrs {
   /** Cached keys before the l new queries (t = past + l when the cache is full). */
   past: number;
 }
+
+export const ConvSilu = "MeteorConvSilu";
+export const ConvSiluGrad = "MeteorConvSiluGrad";
 
 export const AdamW = "MeteorAdamW";
 export const GlobalNorm = "MeteorGlobalNorm";

@@ -3,7 +3,7 @@
  * backward kernel once on the saved inputs and the statistics the forward saved.
  */
 import { engine, zerosLike, type GradConfig, type NamedAttrMap, type Tensor } from "@tensorflow/tfjs-core";
-import { CausalSoftmax, CausalSoftmaxGrad, CrossEntropy, CrossEntropyGrad, LayerNorm, LayerNormGrad, RmsNorm, RmsNormGrad, SwiGlu, SwiGluGrad } from "./declaration.ts";
+import { CausalSoftmax, CausalSoftmaxGrad, ConvSilu, ConvSiluGrad, CrossEntropy, CrossEntropyGrad, LayerNorm, LayerNormGrad, RmsNorm, RmsNormGrad, SwiGlu, SwiGluGrad } from "./declaration.ts";
 
 export const rmsNormGradConfig: GradConfig = {
   kernelName: RmsNorm,
@@ -59,5 +59,17 @@ export const crossEntropyGradConfig: GradConfig = {
       logits: () => engine().runKernel(CrossEntropyGrad, { logits, targets, lse, dloss }) as Tensor,
       targets: () => zerosLike(targets),
     };
+  },
+};
+
+export const convSiluGradConfig: GradConfig = {
+  kernelName: ConvSilu,
+  inputsToSave: ["x", "weight"],
+  outputsToSave: [false, true], // pre
+  gradFunc: (dys: Tensor | Tensor[], saved: Tensor[]) => {
+    const [x, weight, pre] = saved as [Tensor, Tensor, Tensor];
+    const dy = (dys as Tensor[])[0]!; // pre is not differentiated
+    const [dx, dw, db] = engine().runKernel(ConvSiluGrad, { dy, x, weight, pre }) as Tensor[];
+    return { x: () => dx!, weight: () => dw!, bias: () => db! };
   },
 };

@@ -4,10 +4,10 @@
  * Callers keep the composed tfjs ops as the fallback (`../../lib/nn/*.ts`).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { AdamW, CausalSoftmax, CrossEntropy, GlobalNorm, LayerNorm, RmsNorm, SwiGlu, type AdamWAttrs, type CausalSoftmaxAttrs, type NormAttrs } from "./declaration.ts";
-import { causalSoftmaxGradConfig, crossEntropyGradConfig, layerNormGradConfig, rmsNormGradConfig, swiGluGradConfig } from "./gradients.ts";
+import { AdamW, CausalSoftmax, ConvSilu, CrossEntropy, GlobalNorm, LayerNorm, RmsNorm, SwiGlu, type AdamWAttrs, type CausalSoftmaxAttrs, type NormAttrs } from "./declaration.ts";
+import { causalSoftmaxGradConfig, convSiluGradConfig, crossEntropyGradConfig, layerNormGradConfig, rmsNormGradConfig, swiGluGradConfig } from "./gradients.ts";
 
-for (const config of [rmsNormGradConfig, layerNormGradConfig, swiGluGradConfig, causalSoftmaxGradConfig, crossEntropyGradConfig]) {
+for (const config of [rmsNormGradConfig, layerNormGradConfig, swiGluGradConfig, causalSoftmaxGradConfig, crossEntropyGradConfig, convSiluGradConfig]) {
   if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
 }
 
@@ -41,6 +41,11 @@ export function fusedCausalSoftmax(scores: tf.Tensor, scale: number, past: numbe
 /** logits: [rows, v], targets: int32 [rows] (−1 = ignored) → mean cross-entropy over the kept rows (scalar) */
 export function fusedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => (tf.engine().runKernel(CrossEntropy, { logits, targets }) as tf.Tensor[])[0]! as tf.Scalar);
+}
+
+/** x: [b, l+k−1, e] (conv state in front), weight: [e, k], bias: [e] → silu(causal depthwise conv1d + bias) [b, l, e] */
+export function fusedConvSilu(x: tf.Tensor3D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor3D {
+  return tf.tidy(() => (tf.engine().runKernel(ConvSilu, { x, weight, bias }) as tf.Tensor[])[0]! as tf.Tensor3D);
 }
 
 /** One AdamW step over tensors i = 0…n−1 (p, g, m, v each [shape of p_i]) → the new p, m, v of each, in one kernel call. */

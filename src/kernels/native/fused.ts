@@ -194,3 +194,40 @@ export function nativeGlobalNormKernel(native: NativeKernels): KernelFunc {
     return norm;
   };
 }
+
+/** b, l, e, k of MeteorConvSilu's x [b, l+k−1, e] and weight [e, k], checked. */
+function convShapes(kernel: string, x: TensorInfo, weight: TensorInfo): { b: number; l: number; e: number; k: number } {
+  const [b, lp, e] = x.shape as [number, number, number];
+  const k = weight.shape[1]!;
+  if (x.shape.length !== 3 || weight.shape.length !== 2 || weight.shape[0] !== e || k < 1 || lp < k - 1 || x.dtype !== "float32" || weight.dtype !== "float32") {
+    throw new Error(`${kernel}: x must be float32 [b, l+k−1, e] and weight [e, k], got ${JSON.stringify(x.shape)} and ${JSON.stringify(weight.shape)}`);
+  }
+  return { b, l: lp - k + 1, e, k };
+}
+
+export function nativeConvSiluKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend }) => {
+    const { x, weight, bias } = inputs as Record<"x" | "weight" | "bias", TensorInfo>;
+    const { b, l, e, k } = convShapes("MeteorConvSilu", x, weight);
+    if (bias.shape.length !== 1 || bias.shape[0] !== e) throw new Error(`MeteorConvSilu: bias must be [${e}], got ${JSON.stringify(bias.shape)}`);
+    const y = allocOutput(backend, [b, l, e]); // [b, l, e]
+    const pre = allocOutput(backend, [b, l, e]); // [b, l, e]
+    const v = (t: TensorInfo) => f32View(backend, t);
+    native.convSiluForward(v(x), v(weight), v(bias), v(y), v(pre), b, l, e, k);
+    return [y, pre];
+  };
+}
+
+export function nativeConvSiluGradKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend }) => {
+    const { dy, x, weight, pre } = inputs as Record<"dy" | "x" | "weight" | "pre", TensorInfo>;
+    const { b, l, e, k } = convShapes("MeteorConvSiluGrad", x, weight);
+    sameFloat32("MeteorConvSiluGrad", dy, pre);
+    const dx = allocOutput(backend, [...x.shape]); // [b, l+k−1, e]
+    const dw = allocOutput(backend, [e, k]); // [e, k]
+    const db = allocOutput(backend, [e]); // [e]
+    const v = (t: TensorInfo) => f32View(backend, t);
+    native.convSiluBackward(v(dy), v(x), v(weight), v(pre), v(dx), v(dw), v(db), b, l, e, k);
+    return [dx, dw, db];
+  };
+}

@@ -17,7 +17,7 @@ import * as tf from "../tf.ts";
 import { selectiveScan } from "../../kernels/selective-scan/index.ts";
 import type { ScanImpl } from "../../kernels/selective-scan/declaration.ts";
 import { linear } from "../nn/linear.ts";
-import { silu } from "../nn/activations.ts";
+import { causalConvSilu } from "./conv.ts";
 import type { MambaConfig } from "./config.ts";
 import type { MambaParams } from "./params.ts";
 
@@ -75,15 +75,7 @@ export function mixerForward(
     // causal depthwise conv1d over [state ‖ x]
     const convState = opts.state?.conv ?? tf.zeros([b, K - 1, E]); // [b, k-1, e]
     const xpad = tf.concat([convState, xin], 1); // [b, l+k-1, e]
-    const wk = w("conv1d.weight").reshape([E, K]).transpose(); // [k, e]
-    let xc: tf.Tensor = tf.zeros([b, l, E]);
-    for (let k = 0; k < K; k++) {
-      const tap = wk.slice([k, 0], [1, E]).reshape([E]); // [e]
-      xc = xc.add(xpad.slice([0, k, 0], [b, l, E]).mul(tap)); // [b, l, e]
-    }
-    const convBias = p("conv1d.bias");
-    if (convBias) xc = xc.add(convBias);
-    const u = silu(xc) as tf.Tensor3D; // [b, l, e]
+    const u = causalConvSilu(xpad, w("conv1d.weight"), p("conv1d.bias")); // [b, l, e]
 
     const xdbl = linear(u, w("x_proj.weight")); // [b, l, r+2n]
     const [dtIn, B, C] = tf.split(xdbl, [R, N, N], -1) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]; // [b,l,r] [b,l,n] [b,l,n]

@@ -11,6 +11,7 @@
 #include <omp.h>
 #endif
 
+#include "conv.h"
 #include "copy.h"
 #include "fused.h"
 #include "norm.h"
@@ -434,6 +435,38 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* convSiluForward(x, w, bias, y, pre, b, l, e, k): see conv.h */
+static napi_value conv_fwd(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  int64_t d[4];
+  if (!args(env, info, 9, argv, "convSiluForward")) return NULL;
+  for (int i = 0; i < 4; i++)
+    if (!integer(env, argv[5 + i], 5 + i, &d[i])) return NULL;
+  const int64_t b = d[0], l = d[1], e = d[2], k = d[3];
+  if (k < 1) return fail(env, "k must be at least 1", 8), NULL;
+  const int64_t need[5] = {b * (l + k - 1) * e, e * k, e, b * l * e, b * l * e};
+  void *p[5];
+  if (!f32_args(env, argv, 0, 5, need, p)) return NULL;
+  if (conv_silu_forward(p[0], p[1], p[2], b, l, e, k, p[3], p[4], g_threads) != 0) return out_of_memory(env);
+  return NULL;
+}
+
+/* convSiluBackward(dy, x, w, pre, dx, dw, dbias, b, l, e, k): see conv.h */
+static napi_value conv_bwd(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  int64_t d[4];
+  if (!args(env, info, 11, argv, "convSiluBackward")) return NULL;
+  for (int i = 0; i < 4; i++)
+    if (!integer(env, argv[7 + i], 7 + i, &d[i])) return NULL;
+  const int64_t b = d[0], l = d[1], e = d[2], k = d[3];
+  if (k < 1) return fail(env, "k must be at least 1", 10), NULL;
+  const int64_t need[7] = {b * l * e, b * (l + k - 1) * e, e * k, b * l * e, b * (l + k - 1) * e, e * k, e};
+  void *p[7];
+  if (!f32_args(env, argv, 0, 7, need, p)) return NULL;
+  if (conv_silu_backward(p[0], p[1], p[2], p[3], b, l, e, k, p[4], p[5], p[6], g_threads) != 0) return out_of_memory(env);
+  return NULL;
+}
+
 /* Tensors passed as a JS array of Float32Arrays (`per` of them per tensor) beside a Float64Array of their sizes. */
 typedef struct {
   int64_t tensors;
@@ -522,6 +555,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"rmsnormBackward", NULL, rmsnorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layernormForward", NULL, layernorm_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layernormBackward", NULL, layernorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"convSiluForward", NULL, conv_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"convSiluBackward", NULL, conv_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamwUpdate", NULL, adamw_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"globalNorm", NULL, norm_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
