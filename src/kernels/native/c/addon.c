@@ -435,15 +435,19 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* The conv's b, l, e, k from argv[first …], k ≥ 1. */
+static int conv_dims(napi_env env, napi_value *argv, int first, int64_t *d) {
+  for (int i = 0; i < 4; i++)
+    if (!integer(env, argv[first + i], first + i, &d[i])) return 0;
+  return d[3] >= 1 ? 1 : fail(env, "k must be at least 1", first + 3);
+}
+
 /* convSiluForward(x, w, bias, y, pre, b, l, e, k): see conv.h */
 static napi_value conv_fwd(napi_env env, napi_callback_info info) {
   napi_value argv[9];
   int64_t d[4];
-  if (!args(env, info, 9, argv, "convSiluForward")) return NULL;
-  for (int i = 0; i < 4; i++)
-    if (!integer(env, argv[5 + i], 5 + i, &d[i])) return NULL;
+  if (!args(env, info, 9, argv, "convSiluForward") || !conv_dims(env, argv, 5, d)) return NULL;
   const int64_t b = d[0], l = d[1], e = d[2], k = d[3];
-  if (k < 1) return fail(env, "k must be at least 1", 8), NULL;
   const int64_t need[5] = {b * (l + k - 1) * e, e * k, e, b * l * e, b * l * e};
   void *p[5];
   if (!f32_args(env, argv, 0, 5, need, p)) return NULL;
@@ -455,11 +459,8 @@ static napi_value conv_fwd(napi_env env, napi_callback_info info) {
 static napi_value conv_bwd(napi_env env, napi_callback_info info) {
   napi_value argv[11];
   int64_t d[4];
-  if (!args(env, info, 11, argv, "convSiluBackward")) return NULL;
-  for (int i = 0; i < 4; i++)
-    if (!integer(env, argv[7 + i], 7 + i, &d[i])) return NULL;
+  if (!args(env, info, 11, argv, "convSiluBackward") || !conv_dims(env, argv, 7, d)) return NULL;
   const int64_t b = d[0], l = d[1], e = d[2], k = d[3];
-  if (k < 1) return fail(env, "k must be at least 1", 10), NULL;
   const int64_t need[7] = {b * l * e, b * (l + k - 1) * e, e * k, b * l * e, b * (l + k - 1) * e, e * k, e};
   void *p[7];
   if (!f32_args(env, argv, 0, 7, need, p)) return NULL;
