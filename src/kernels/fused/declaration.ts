@@ -17,6 +17,8 @@
  *   MeteorCrossEntropy (logits [rows, v], targets int32 [rows], −1 = ignored)
  *                                                        → loss [] (mean over kept rows), lse [rows]
  *   MeteorCrossEntropyGrad(logits, targets, lse, dloss []) → dlogits [rows, v]
+ *   MeteorRope         (x [..., l, hd], cos [l, hd], sin [l, hd]) → x·cos + rotate_half(x)·sin
+ *   MeteorRopeGrad     (dy, cos, sin)                    → dx [..., l, hd]
  *   MeteorConvSilu     (x [b, l+k−1, e], weight [e, k], bias [e]) → y [b, l, e] = silu(pre),
  *                      pre [b, l, e] = causal depthwise conv1d of x (k taps) + bias
  *   MeteorConvSiluGrad (dy, x, weight, pre)              → dx [b, l+k−1, e], dweight [e, k], dbias [e]
@@ -49,6 +51,9 @@ export interface CausalSoftmaxAttrs {
   /** Cached keys before the l new queries (t = past + l when the cache is full). */
   past: number;
 }
+
+export const Rope = "MeteorRope";
+export const RopeGrad = "MeteorRopeGrad";
 
 export const ConvSilu = "MeteorConvSilu";
 export const ConvSiluGrad = "MeteorConvSiluGrad";

@@ -3,7 +3,7 @@
  * backward kernel once on the saved inputs and the statistics the forward saved.
  */
 import { engine, zerosLike, type GradConfig, type NamedAttrMap, type Tensor } from "@tensorflow/tfjs-core";
-import { CausalSoftmax, CausalSoftmaxGrad, ConvSilu, ConvSiluGrad, CrossEntropy, CrossEntropyGrad, LayerNorm, LayerNormGrad, RmsNorm, RmsNormGrad, SwiGlu, SwiGluGrad } from "./declaration.ts";
+import { CausalSoftmax, CausalSoftmaxGrad, ConvSilu, ConvSiluGrad, CrossEntropy, CrossEntropyGrad, LayerNorm, LayerNormGrad, RmsNorm, RmsNormGrad, Rope, RopeGrad, SwiGlu, SwiGluGrad } from "./declaration.ts";
 
 export const rmsNormGradConfig: GradConfig = {
   kernelName: RmsNorm,
@@ -71,5 +71,15 @@ export const convSiluGradConfig: GradConfig = {
     const dy = (dys as Tensor[])[0]!; // pre is not differentiated
     const [dx, dw, db] = engine().runKernel(ConvSiluGrad, { dy, x, weight, pre }) as Tensor[];
     return { x: () => dx!, weight: () => dw!, bias: () => db! };
+  },
+};
+
+export const ropeGradConfig: GradConfig = {
+  kernelName: Rope,
+  inputsToSave: ["cos", "sin"],
+  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+    const [cos, sin] = saved as [Tensor, Tensor];
+    // the tables are constants of the positions: no gradient flows into them
+    return { x: () => engine().runKernel(RopeGrad, { dy: dy as Tensor, cos, sin }) as Tensor, cos: () => zerosLike(cos), sin: () => zerosLike(sin) };
   },
 };

@@ -4,10 +4,10 @@
  * Callers keep the composed tfjs ops as the fallback (`../../lib/nn/*.ts`).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { AdamW, CausalSoftmax, ConvSilu, CrossEntropy, GlobalNorm, LayerNorm, RmsNorm, SwiGlu, type AdamWAttrs, type CausalSoftmaxAttrs, type NormAttrs } from "./declaration.ts";
-import { causalSoftmaxGradConfig, convSiluGradConfig, crossEntropyGradConfig, layerNormGradConfig, rmsNormGradConfig, swiGluGradConfig } from "./gradients.ts";
+import { AdamW, CausalSoftmax, ConvSilu, CrossEntropy, GlobalNorm, LayerNorm, RmsNorm, Rope, SwiGlu, type AdamWAttrs, type CausalSoftmaxAttrs, type NormAttrs } from "./declaration.ts";
+import { causalSoftmaxGradConfig, convSiluGradConfig, crossEntropyGradConfig, layerNormGradConfig, rmsNormGradConfig, ropeGradConfig, swiGluGradConfig } from "./gradients.ts";
 
-for (const config of [rmsNormGradConfig, layerNormGradConfig, swiGluGradConfig, causalSoftmaxGradConfig, crossEntropyGradConfig, convSiluGradConfig]) {
+for (const config of [rmsNormGradConfig, layerNormGradConfig, swiGluGradConfig, causalSoftmaxGradConfig, crossEntropyGradConfig, convSiluGradConfig, ropeGradConfig]) {
   if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
 }
 
@@ -41,6 +41,11 @@ export function fusedCausalSoftmax(scores: tf.Tensor, scale: number, past: numbe
 /** logits: [rows, v], targets: int32 [rows] (−1 = ignored) → mean cross-entropy over the kept rows (scalar) */
 export function fusedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => (tf.engine().runKernel(CrossEntropy, { logits, targets }) as tf.Tensor[])[0]! as tf.Scalar);
+}
+
+/** x: [..., l, hd], cos, sin: [l, hd] → x·cos + rotate_half(x)·sin */
+export function fusedRope<T extends tf.Tensor>(x: T, cos: tf.Tensor2D, sin: tf.Tensor2D): T {
+  return tf.engine().runKernel(Rope, { x, cos, sin }) as T;
 }
 
 /** x: [b, l+k−1, e] (conv state in front), weight: [e, k], bias: [e] → silu(causal depthwise conv1d + bias) [b, l, e] */

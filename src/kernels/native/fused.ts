@@ -231,3 +231,36 @@ export function nativeConvSiluGradKernel(native: NativeKernels): KernelFunc {
     return [dx, dw, db];
   };
 }
+
+/** rows, l, hd of a rotary call on x [..., l, hd] with tables [l, hd], checked. */
+function ropeShapes(kernel: string, x: TensorInfo, cos: TensorInfo, sin: TensorInfo): { rows: number; l: number; hd: number } {
+  const r = x.shape.length;
+  const [l, hd] = [x.shape[r - 2]!, x.shape[r - 1]!];
+  const table = (t: TensorInfo) => t.shape.length === 2 && t.shape[0] === l && t.shape[1] === hd && t.dtype === "float32";
+  if (r < 2 || x.dtype !== "float32" || hd % 2 !== 0 || !table(cos) || !table(sin)) {
+    throw new Error(`${kernel}: x must be float32 [..., l, hd] with hd even and cos, sin [l, hd], got ${JSON.stringify(x.shape)}, ${JSON.stringify(cos.shape)}, ${JSON.stringify(sin.shape)}`);
+  }
+  return { rows: sizeOf(x) / hd, l, hd };
+}
+
+export function nativeRopeKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend }) => {
+    const { x, cos, sin } = inputs as Record<"x" | "cos" | "sin", TensorInfo>;
+    const { rows, l, hd } = ropeShapes("MeteorRope", x, cos, sin);
+    const y = allocOutput(backend, [...x.shape]); // [..., l, hd]
+    const v = (t: TensorInfo) => f32View(backend, t);
+    native.ropeForward(v(x), v(cos), v(sin), v(y), rows, l, hd);
+    return y;
+  };
+}
+
+export function nativeRopeGradKernel(native: NativeKernels): KernelFunc {
+  return ({ inputs, backend }) => {
+    const { dy, cos, sin } = inputs as Record<"dy" | "cos" | "sin", TensorInfo>;
+    const { rows, l, hd } = ropeShapes("MeteorRopeGrad", dy, cos, sin);
+    const dx = allocOutput(backend, [...dy.shape]); // [..., l, hd]
+    const v = (t: TensorInfo) => f32View(backend, t);
+    native.ropeBackward(v(dy), v(cos), v(sin), v(dx), rows, l, hd);
+    return dx;
+  };
+}

@@ -52,6 +52,9 @@ export interface NativeKernels {
   rmsnormBackward(dy: F32, x: F32, w: F32, rstd: F32, dx: F32, dw: F32, rows: number, d: number): void;
   layernormForward(x: F32, w: F32, b: F32, y: F32, mean: F32, rstd: F32, rows: number, d: number, eps: number): void;
   layernormBackward(dy: F32, x: F32, w: F32, mean: F32, rstd: F32, dx: F32, dw: F32, db: F32, rows: number, d: number): void;
+  /** Rotary embedding over x [rows, hd], row r at position r mod l of cos, sin [l, hd] (see `c/fused.h`). */
+  ropeForward(x: F32, cos: F32, sin: F32, y: F32, rows: number, l: number, hd: number): void;
+  ropeBackward(dy: F32, cos: F32, sin: F32, dx: F32, rows: number, l: number, hd: number): void;
   /** Fused causal depthwise conv1d + SiLU over x [b, l+k−1, e] (see `c/conv.h`). */
   convSiluForward(x: F32, w: F32, bias: F32, y: F32, pre: F32, b: number, l: number, e: number, k: number): void;
   convSiluBackward(dy: F32, x: F32, w: F32, pre: F32, dx: F32, dw: F32, dbias: F32, b: number, l: number, e: number, k: number): void;

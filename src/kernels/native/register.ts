@@ -11,7 +11,7 @@ import { BatchMatMul, Concat, GatherV2, getKernel, PadV2, Identity, registerKern
 import { JS_KERNEL_BACKENDS } from "../js-kernel.ts";
 import { SelectiveScan, SelectiveScanGrad } from "../selective-scan/declaration.ts";
 import { registerScanKernels } from "../selective-scan/register.ts";
-import { AdamW, CausalSoftmax, CausalSoftmaxGrad, ConvSilu, ConvSiluGrad, CrossEntropy, CrossEntropyGrad, GlobalNorm, LayerNorm, LayerNormGrad, RmsNorm, RmsNormGrad, SwiGlu, SwiGluGrad } from "../fused/declaration.ts";
+import { AdamW, CausalSoftmax, CausalSoftmaxGrad, ConvSilu, ConvSiluGrad, CrossEntropy, CrossEntropyGrad, GlobalNorm, LayerNorm, LayerNormGrad, RmsNorm, RmsNormGrad, Rope, RopeGrad, SwiGlu, SwiGluGrad } from "../fused/declaration.ts";
 import * as fused from "./fused.ts";
 import { nativeConcatKernel, nativeGatherKernel, nativePadKernel, nativeSliceKernel, nativeSplitVKernel, sharingIdentityKernel } from "./layout.ts";
 import { loadNative, nativeUnavailableReason, type NativeInfo, type NativeKernels } from "./load.ts";
@@ -56,6 +56,8 @@ const FUSED: Record<string, (native: NativeKernels) => KernelFunc> = {
   [CausalSoftmaxGrad]: fused.nativeCausalSoftmaxGradKernel,
   [CrossEntropy]: fused.nativeCrossEntropyKernel,
   [CrossEntropyGrad]: fused.nativeCrossEntropyGradKernel,
+  [Rope]: fused.nativeRopeKernel,
+  [RopeGrad]: fused.nativeRopeGradKernel,
   [ConvSilu]: fused.nativeConvSiluKernel,
   [ConvSiluGrad]: fused.nativeConvSiluGradKernel,
   [AdamW]: fused.nativeAdamWKernel,

@@ -2,8 +2,13 @@
  * Rotary position embedding (Su et al. 2021) in the "rotate half" form used by InternLM2 /
  * LLaMA in Hugging Face (`apply_rotary_pos_emb`): x·cos + rotate_half(x)·sin, where the
  * frequencies θ^(−2i/hd) are laid out twice along the head dimension.
+ *
+ * `applyRope` runs the fused kernel (`MeteorRope`, native on cpu/wasm, bit-for-bit these ops)
+ * when the backend has one, else `applyRopeReference`, the composed ops.
  */
 import * as tf from "../tf.ts";
+import { Rope } from "../../kernels/fused/declaration.ts";
+import { fusedAvailable, fusedRope } from "../../kernels/fused/ops.ts";
 
 /** cos and sin tables for positions [offset, offset + l): each [l, hd]. */
 export function ropeTables(l: number, hd: number, theta: number, offset = 0): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
@@ -26,6 +31,11 @@ export function ropeTables(l: number, hd: number, theta: number, offset = 0): { 
 
 /** x: [b, h, l, hd]; cos, sin: [l, hd] → [b, h, l, hd] */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+  return x.dtype === "float32" && fusedAvailable(Rope) ? fusedRope(x, cos, sin) : applyRopeReference(x, cos, sin);
+}
+
+/** The composed ops (slow reference of the fused kernel). x: [b, h, l, hd]; cos, sin: [l, hd] → [b, h, l, hd] */
+export function applyRopeReference(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {
     const hd = x.shape[3];
     const [x1, x2] = tf.split(x, [hd / 2, hd / 2], 3); // [b, h, l, hd/2] each

@@ -435,6 +435,24 @@ static napi_value info_fn(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* ropeForward(x, cos, sin, y, rows, l, hd) and ropeBackward(dy, cos, sin, dx, rows, l, hd): see fused.h */
+static napi_value rope_call(napi_env env, napi_callback_info info, int backward) {
+  napi_value argv[7];
+  int64_t d[3];
+  if (!args(env, info, 7, argv, backward ? "ropeBackward" : "ropeForward")) return NULL;
+  for (int i = 0; i < 3; i++)
+    if (!integer(env, argv[4 + i], 4 + i, &d[i])) return NULL;
+  const int64_t rows = d[0], l = d[1], hd = d[2];
+  if (l < 1 || hd % 2 != 0) return fail(env, "l must be positive and hd even", 5), NULL;
+  const int64_t need[4] = {rows * hd, l * hd, l * hd, rows * hd};
+  void *p[4];
+  if (!f32_args(env, argv, 0, 4, need, p)) return NULL;
+  (backward ? rope_backward : rope_forward)(p[0], p[1], p[2], p[3], rows, l, hd, g_threads);
+  return NULL;
+}
+static napi_value rope_fwd(napi_env env, napi_callback_info info) { return rope_call(env, info, 0); }
+static napi_value rope_bwd(napi_env env, napi_callback_info info) { return rope_call(env, info, 1); }
+
 /* The conv's b, l, e, k from argv[first …], k ≥ 1. */
 static int conv_dims(napi_env env, napi_value *argv, int first, int64_t *d) {
   for (int i = 0; i < 4; i++)
@@ -556,6 +574,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"rmsnormBackward", NULL, rmsnorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layernormForward", NULL, layernorm_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layernormBackward", NULL, layernorm_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ropeForward", NULL, rope_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ropeBackward", NULL, rope_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"convSiluForward", NULL, conv_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"convSiluBackward", NULL, conv_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamwUpdate", NULL, adamw_fn, NULL, NULL, NULL, napi_enumerable, NULL},

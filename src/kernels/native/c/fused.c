@@ -116,3 +116,37 @@ void cross_entropy_backward(const float *logits, const int32_t *targets, const f
     g[targets[r]] -= scale;
   }
 }
+
+/* The rotary kernels round each product and sum apart, as the composed ops do. */
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+void rope_forward(const float *x, const float *cos, const float *sin, float *y, int64_t rows, int64_t l, int64_t hd, int threads) {
+  const int64_t half = hd / 2;
+  const int par = par_for(rows, rows * hd, threads);
+#pragma omp parallel for num_threads(par) schedule(static) if (par > 1)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * hd, *c = cos + (r % l) * hd, *s = sin + (r % l) * hd;
+    float *yr = y + r * hd;
+#pragma omp simd
+    for (int64_t i = 0; i < half; i++) {
+      yr[i] = xr[i] * c[i] + (-xr[i + half]) * s[i];
+      yr[i + half] = xr[i + half] * c[i + half] + xr[i] * s[i + half];
+    }
+  }
+}
+
+void rope_backward(const float *dy, const float *cos, const float *sin, float *dx, int64_t rows, int64_t l, int64_t hd, int threads) {
+  const int64_t half = hd / 2;
+  const int par = par_for(rows, rows * hd, threads);
+#pragma omp parallel for num_threads(par) schedule(static) if (par > 1)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *gr = dy + r * hd, *c = cos + (r % l) * hd, *s = sin + (r % l) * hd;
+    float *dr = dx + r * hd;
+#pragma omp simd
+    for (int64_t i = 0; i < half; i++) {
+      dr[i] = gr[i] * c[i] + gr[i + half] * s[i + half];
+      dr[i + half] = gr[i + half] * c[i + half] - gr[i] * s[i];
+    }
+  }
+}
+#pragma GCC pop_options
