@@ -52,6 +52,7 @@ Result (stdout JSON), each with "torch", "threads", "scan", "blas", "blasPath":
 Logs go to stderr; a failure exits non-zero with the reason on stderr.
 """
 import base64
+from collections import OrderedDict
 import json
 import math
 import os
@@ -78,9 +79,13 @@ class RMSNorm(nn.Module):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
 
 
-def projector(in_dim, out_dim):
-    """LLaVA's mlp2x_gelu."""
-    return nn.Sequential(nn.Linear(in_dim, out_dim), nn.GELU(), nn.Linear(out_dim, out_dim))
+def projector(in_dim, out_dim, norm=False):
+    """LLaVA's mlp2x_gelu; with `norm` (the playground's image projectors, imageFeatureNorm) an
+    RMSNorm with a learned gain follows, named `norm` as in src/lib/meteor/projector.ts."""
+    layers = [("0", nn.Linear(in_dim, out_dim)), ("1", nn.GELU()), ("2", nn.Linear(out_dim, out_dim))]
+    if norm:
+        layers.append(("norm", RMSNorm(out_dim, 1e-6)))
+    return nn.Sequential(OrderedDict(layers))
 
 
 class ClipLayer(nn.Module):
@@ -333,8 +338,9 @@ class Meteor(nn.Module):
         self.c = c
         dv, dm, dq = c["vision"]["dModel"], c["mamba"]["dModel"], c["mlm"]["dModel"]
         self.vision = Vision(c["vision"])
-        self.mamba_vision_proj = projector(dv, dm)
-        self.mlm_vision_proj = projector(dv, dq)
+        norm = c.get("imageFeatureNorm", False)
+        self.mamba_vision_proj = projector(dv, dm, norm)
+        self.mlm_vision_proj = projector(dv, dq, norm)
         self.mamba = MambaBackbone(c["mamba"], scan)
         self.tor_proj = projector(dm, dq)
         self.mlm = InternLM2(c["mlm"])
@@ -436,6 +442,7 @@ def inputs_from_batch(cfg, batch):
 # The library's flat names (HF CLIP / Mamba / InternLM2 names under a part prefix) → this
 # module's; the first matching rule applies; None = not used by the forward.
 RENAMES = [
+    (r"^facts\.", None),  # the vision fact head trains only in the perceive stage, never timed here
     (r"^vision\.vision_model\.embeddings\.patch_embedding\.", "vision.patch_embedding."),
     (r"^vision\.vision_model\.embeddings\.class_embedding$", "vision.class_embedding"),
     (r"^vision\.vision_model\.embeddings\.position_embedding\.weight$", "vision.position_embedding"),

@@ -13,7 +13,8 @@ import { placeTor } from "../../src/lib/data/insert-tor.ts";
 import type { Tokenizer } from "../../src/lib/data/tokenizer.ts";
 import { backboneParams, fitExponent, predictNext, scalingModels } from "../../bench/scaling.ts";
 import { checkPeer, peerBatch, peerWeights, runPeer, stepPositions, stepShape, throughput, torchUnavailable, type StepShape } from "../../bench/train.ts";
-import { microConfig, microData } from "../meteor/fixtures.ts";
+import { microConfig, microConfigInput, microData } from "../meteor/fixtures.ts";
+import { resolveMeteorConfig } from "../../src/lib/meteor/config.ts";
 import { batchLoss } from "../../src/lib/train/step.ts";
 
 const PYTHON = process.env["METEOR_PYTHON"] ?? "/usr/bin/python3";
@@ -123,6 +124,26 @@ describe("torch peer", () => {
       const ours = tf.tidy(() => batchLoss(cfg, vars, batch).dataSync()[0]!);
       const r = await runPeer(PYTHON, { mode: "check", config: cfg, stage: "answer", threads: 1, scan: "pscan", warmup: [], steps: [], weights: peerWeights(vars), batch: peerBatch(batch) }, () => {});
       expect(Math.abs(r.loss! - ours)).toBeLessThanOrEqual(1e-4 * Math.abs(ours) + 1e-5);
+    } finally {
+      tf.dispose(Object.values(vars));
+    }
+  });
+
+  it.skipIf(skip)("computes our loss with the presets' normed image projectors and fact head (skipped by the peer)", async () => {
+    await initBackend({ backend: "wasm" });
+    const { items, tokenizer } = await microData(3);
+    const cfg = resolveMeteorConfig({ ...microConfigInput(tokenizer.vocabSize), imageFeatureNorm: true, factHead: true });
+    const vars = initMeteorVariables(cfg, 8);
+    try {
+      const batch = buildBatch(items, tokenizer, {
+        system: "meteor",
+        stage: "answer",
+        numTor: cfg.numTor,
+        numPatches: cfg.vision.numPatches,
+        placeTor: (r) => placeTor(r, { count: cfg.numTor, placement: "even", seed: 0 }),
+      });
+      const { ours, torch } = await checkPeer(PYTHON, cfg, "answer", vars, batch, () => {}); // throws when they differ
+      expect(Math.abs(torch - ours)).toBeLessThanOrEqual(1e-4 * Math.abs(ours) + 1e-5);
     } finally {
       tf.dispose(Object.values(vars));
     }
