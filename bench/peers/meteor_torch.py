@@ -10,7 +10,7 @@ Mamba's selective scan is mamba_ssm's `selective_scan_ref`, a sequential Python 
 in L: see `selective_scan_ref`).
 
 Architecture (matching src/lib and the float64 references in test/golden/make_*_golden.py):
-  vision   CLIP ViT: patch conv (no bias) → [CLS ‖ patches] + positions → pre-LayerNorm →
+  vision   CLIP ViT: (pixels − mean) / std → patch conv (no bias) → [CLS ‖ patches] + positions → pre-LayerNorm →
            pre-norm blocks (MHA, quick-GELU MLP) → last layer's patch tokens (CLS dropped)
   projectors  mlp2x_gelu: Linear → GELU (erf) → Linear   (vision→Mamba, vision→MLM, tor→MLM)
   Mamba    embedding → nLayer × (x + mixer(RMSNorm x)) → RMSNorm;
@@ -123,8 +123,12 @@ class Vision(nn.Module):
         self.position_embedding = nn.Parameter(torch.randn(c["numPatches"] + 1, d) * 0.02)
         self.pre_layrnorm = nn.LayerNorm(d, eps=c["layerNormEps"])
         self.layers = nn.ModuleList(ClipLayer(c) for _ in range(c["nLayer"]))
+        # per-channel pixel normalisation, as CLIP's processor and src/lib/vision/encoder.ts do
+        self.register_buffer("pixel_mean", torch.tensor(c["pixelMean"], dtype=torch.float32), persistent=False)
+        self.register_buffer("pixel_std", torch.tensor(c["pixelStd"], dtype=torch.float32), persistent=False)
 
     def forward(self, images):                                         # [b, H, W, c] → [b, np, d]
+        images = (images - self.pixel_mean) / self.pixel_std
         x = self.patch_embedding(images.permute(0, 3, 1, 2)).flatten(2).transpose(1, 2)  # [b, np, d]
         cls = self.class_embedding.expand(x.shape[0], 1, -1)
         x = self.pre_layrnorm(torch.cat([cls, x], 1) + self.position_embedding)

@@ -129,10 +129,13 @@ describe("torch peer", () => {
     }
   });
 
-  it.skipIf(skip)("computes our loss with the presets' normed image projectors and fact head (skipped by the peer)", async () => {
+  it.skipIf(skip)("computes our loss with the presets' pixel statistics, normed image projectors and fact head (skipped by the peer)", async () => {
     await initBackend({ backend: "wasm" });
     const { items, tokenizer } = await microData(3);
-    const cfg = resolveMeteorConfig({ ...microConfigInput(tokenizer.vocabSize), imageFeatureNorm: true, factHead: true });
+    const input = microConfigInput(tokenizer.vocabSize);
+    // pixel statistics far from CLIP's defaults, so a peer that skipped the normalisation would differ
+    const vision = { ...input.vision!, pixelMean: [0.9, 0.8, 0.95], pixelStd: [0.05, 0.1, 0.02] };
+    const cfg = resolveMeteorConfig({ ...input, vision, imageFeatureNorm: true, factHead: true });
     const vars = initMeteorVariables(cfg, 8);
     try {
       const batch = buildBatch(items, tokenizer, {
