@@ -50,6 +50,8 @@ describe.runIf(KERNEL_SETS.includes("native"))("native addon", () => {
     [1, 200, 64, 17],
     [1, 300, 300, 64], // above the parallel threshold: rows split over threads
     [4, 150, 100, 100], // above it with batch ≥ threads: batch entries split over threads
+    [1, 40, 300, 31], // narrow (n below a panel): computed as Cᵀ = Bᵀ·Aᵀ and transposed
+    [32, 128, 64, 20], // narrow and batched, as an attention head's products
   ];
   for (const [batch, m, k, n] of SHAPES)
     for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
@@ -75,6 +77,16 @@ describe.runIf(KERNEL_SETS.includes("native"))("native addon", () => {
     const out = new Float32Array(batch * m * n);
     native!.matmul(a, b, out, batch, m, k, n, 0, 0, m * k, 0);
     assertAllclose(out, matmulRef(a, b, batch, m, k, n, false, false, m * k, 0), { atol: 1e-5, rtol: 1e-5, name: "broadcast b" });
+    // and a narrow product (computed transposed) broadcasting either operand
+    const [m2, n2] = [40, 6];
+    const a2 = values(batch * m2 * k);
+    const out2 = new Float32Array(batch * m2 * n2);
+    native!.matmul(a2, b, out2, batch, m2, k, n2, 0, 0, m2 * k, 0);
+    assertAllclose(out2, matmulRef(a2, b, batch, m2, k, n2, false, false, m2 * k, 0), { atol: 1e-5, rtol: 1e-5, name: "narrow, broadcast b" });
+    const a3 = values(m2 * k);
+    const b3 = values(batch * k * n2);
+    native!.matmul(a3, b3, out2, batch, m2, k, n2, 0, 0, 0, k * n2);
+    assertAllclose(out2, matmulRef(a3, b3, batch, m2, k, n2, false, false, 0, k * n2), { atol: 1e-5, rtol: 1e-5, name: "narrow, broadcast a" });
   });
 
   it("refuses arguments that do not fit, naming them", () => {

@@ -107,7 +107,25 @@ static void block(const sgemm_shape *s, const float *a, const float *bp, int64_t
 }
 
 /* one product, rows split over `threads` */
+static int sgemm_blocked(const sgemm_shape *s, const float *a, const float *b, float *c, int threads);
+
+/* One product. A narrow one (n below a panel, m at least one) runs as Cᵀ = op(B)ᵀ · op(A)ᵀ, so
+ * the long side fills the NR-wide panels (n = 20, an attention head, used 20 of 32 lanes), and
+ * is transposed into place. */
 static int sgemm_one(const sgemm_shape *s, const float *a, const float *b, float *c, int threads) {
+  if (!(s->n < NR && s->m >= NR && s->k > 0)) return sgemm_blocked(s, a, b, c, threads);
+  sgemm_shape t = *s;
+  t.m = s->n, t.n = s->m, t.trans_a = !s->trans_b, t.trans_b = !s->trans_a;
+  float *ct = alloc64((size_t)(s->m * s->n) * sizeof(float));
+  if (!ct) return -1;
+  const int r = sgemm_blocked(&t, b, a, ct, threads);
+  for (int64_t i = 0; i < s->m; i++)
+    for (int64_t j = 0; j < s->n; j++) c[i * s->n + j] = ct[j * s->m + i];
+  free(ct);
+  return r;
+}
+
+static int sgemm_blocked(const sgemm_shape *s, const float *a, const float *b, float *c, int threads) {
   memset(c, 0, (size_t)(s->m * s->n) * sizeof(float));
   if (s->k == 0 || s->m == 0 || s->n == 0) return 0;
   const int64_t jpanels = (s->n + NR - 1) / NR;
