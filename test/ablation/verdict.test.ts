@@ -53,6 +53,14 @@ describe("verdicts", () => {
     expect(one.sentence).toMatch(/^Not enough seeds yet \(1\)/);
   });
 
+  it("are inconclusive, not agreeing, while only one variant has results (the shared full-model cell)", () => {
+    const r = verdictOf([v("bert", 71, []), v("gpt", 62, []), v("mamba", 74, [0.33, 0.34, 0.35, 0.32, 0.36])], { comparable: true });
+    expect(r.outcome).toBe("inconclusive");
+    expect(r.sameBest).toBeNull();
+    expect(r.sentence).toMatch(/^Only mamba has results yet: nothing to compare\. .*\(2 of 3 variants not run yet\)/);
+    expect(summarizeVerdicts([{ title: "embedder", verdict: r }]).comparable).toBe(0);
+  });
+
   it("report no results, and no comparison where the paper varies something else", () => {
     expect(verdictOf([v("a", 1, []), v("b", 2, [])], { comparable: true }).outcome).toBe("no-results");
     const nc = verdictOf([v("small", null, [0.1, 0.2]), v("large", null, [0.3, 0.4])], { comparable: false, note: "sizes, not families" });

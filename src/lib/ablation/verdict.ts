@@ -6,7 +6,8 @@
  *   agrees        — the paper's best variant has our highest mean, and its interval is
  *                   clear of every other variant's;
  *   disagrees     — another variant's interval lies wholly above the paper's best's;
- *   inconclusive  — anything else: intervals overlap, or fewer than two seeds;
+ *   inconclusive  — anything else: intervals overlap, fewer than two seeds, or fewer than two
+ *                   variants with results (nothing to order yet);
  *   no-results    — no finished cell yet;
  *   not-comparable — the paper varies something else (backbone: model families, not sizes).
  *
@@ -69,6 +70,9 @@ export function verdictOf(variants: readonly VerdictInput[], opts: { comparable:
   const order = `Ours, best first: ${ranked.map(showStat).join(" > ")}${coverage}.`;
   if (!paperBest) return { outcome: "inconclusive", sentence: `The paper has no scores for these variants. ${order}`, pairs, sameBest: null };
   if (paperBest.ours.n === 0) return { outcome: "inconclusive", sentence: `The paper's best, ${paperBest.label}, has no result yet. ${order}`, pairs, sameBest: null };
+  if (done.length < 2) {
+    return { outcome: "inconclusive", sentence: `Only ${ourBest.label} has results yet: nothing to compare. ${order}`, pairs, sameBest: null };
+  }
   const sameBest = ourBest === paperBest;
   if (minSeeds < 2) {
     return { outcome: "inconclusive", sentence: `Not enough seeds yet (${minSeeds}) for intervals; the paper's best is ${paperBest.label}. ${order}`, pairs, sameBest };
