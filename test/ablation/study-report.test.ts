@@ -47,6 +47,8 @@ describe("study report", () => {
     expect(pos.verdict).toBe("agree");
     expect(pos.comparisons.map((c) => c.b).sort()).toEqual(["end", "random", "start"]);
     expect(pos.mde80).toBeGreaterThan(0);
+    // the sentence gives even − end = +10.0 points, its interval signed alike (the same values every seed: [+10.0, +10.0])
+    expect(pos.sentence).toContain("end +10.0 pts [+10.0, +10.0]");
   });
 
   it("says disagree when a variant beats the paper's best, no effect when nothing resolves, no results when empty", () => {

@@ -170,7 +170,9 @@ export function buildStudyReport(
       else if (comps.some((c) => pairedWinner(c) === "b")) verdict = "disagree";
       else if (comps.some((c) => pairedWinner(c) === "a")) verdict = "agree";
       else verdict = "no effect";
-      const show = (c: PairedComparison) => `${c.b} ${c.diff >= 0 ? "−" : "+"}${pct(Math.abs(c.diff))} pts${c.ci95 ? ` [${pct(c.ci95[0])}, ${pct(c.ci95[1])}]` : ""}`;
+      // a − b with its interval, signed alike: "neither +0.3 pts [−3.5, +4.1]" = the reference 0.3 above neither
+      const signed = (x: number) => `${x >= 0 ? "+" : "−"}${pct(Math.abs(x))}`;
+      const show = (c: PairedComparison) => `${c.b} ${signed(c.diff)} pts${c.ci95 ? ` [${signed(c.ci95[0])}, ${signed(c.ci95[1])}]` : ""}`;
       const sentence =
         verdict === "no results"
           ? "No finished pairs yet."
