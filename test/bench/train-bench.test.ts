@@ -14,10 +14,22 @@ import type { Tokenizer } from "../../src/lib/data/tokenizer.ts";
 import { backboneParams, fitExponent, predictNext, scalingModels } from "../../bench/scaling.ts";
 import { checkPeer, peerBatch, peerWeights, runPeer, stepPositions, stepShape, throughput, torchUnavailable, type StepShape } from "../../bench/train.ts";
 import { microConfig, microConfigInput, microData } from "../meteor/fixtures.ts";
-import { resolveMeteorConfig } from "../../src/lib/meteor/config.ts";
+import { resolveMeteorConfig, type MeteorConfig } from "../../src/lib/meteor/config.ts";
 import { batchLoss } from "../../src/lib/train/step.ts";
 
 const PYTHON = process.env["METEOR_PYTHON"] ?? "/usr/bin/python3";
+
+
+/** A Meteor batch of `items` for `stage` with the config's <tor> placed evenly. */
+function evenTorBatch(items: BatchItem[], tokenizer: Tokenizer, cfg: MeteorConfig, stage: "answer" | "embed") {
+  return buildBatch(items, tokenizer, {
+    system: "meteor",
+    stage,
+    numTor: cfg.numTor,
+    numPatches: cfg.vision.numPatches,
+    placeTor: (r) => placeTor(r, { count: cfg.numTor, placement: "even", seed: 0 }),
+  });
+}
 
 describe("train bench helpers", () => {
   let items: BatchItem[];
@@ -113,13 +125,7 @@ describe("torch peer", () => {
     const cfg = microConfig(tokenizer.vocabSize);
     const vars = initMeteorVariables(cfg, 6);
     try {
-      const batch = buildBatch(items, tokenizer, {
-        system: "meteor",
-        stage: "answer",
-        numTor: cfg.numTor,
-        numPatches: cfg.vision.numPatches,
-        placeTor: (r) => placeTor(r, { count: cfg.numTor, placement: "even", seed: 0 }),
-      });
+      const batch = evenTorBatch(items, tokenizer, cfg, "answer");
       expect(batch.mamba!.length & (batch.mamba!.length - 1), "a power-of-two length would not test the odd case").not.toBe(0);
       const ours = tf.tidy(() => batchLoss(cfg, vars, batch).dataSync()[0]!);
       const r = await runPeer(PYTHON, { mode: "check", config: cfg, stage: "answer", threads: 1, scan: "pscan", warmup: [], steps: [], weights: peerWeights(vars), batch: peerBatch(batch) }, () => {});
@@ -138,13 +144,7 @@ describe("torch peer", () => {
     const cfg = resolveMeteorConfig({ ...input, vision, imageFeatureNorm: true, factHead: true });
     const vars = initMeteorVariables(cfg, 8);
     try {
-      const batch = buildBatch(items, tokenizer, {
-        system: "meteor",
-        stage: "answer",
-        numTor: cfg.numTor,
-        numPatches: cfg.vision.numPatches,
-        placeTor: (r) => placeTor(r, { count: cfg.numTor, placement: "even", seed: 0 }),
-      });
+      const batch = evenTorBatch(items, tokenizer, cfg, "answer");
       const { ours, torch } = await checkPeer(PYTHON, cfg, "answer", vars, batch, () => {}); // throws when they differ
       expect(Math.abs(torch - ours)).toBeLessThanOrEqual(1e-4 * Math.abs(ours) + 1e-5);
     } finally {
@@ -159,13 +159,7 @@ describe("torch peer", () => {
     const vars = initMeteorVariables(cfg, 5);
     try {
       for (const stage of ["answer", "embed"] as const) {
-        const batch = buildBatch(items, tokenizer, {
-          system: "meteor",
-          stage,
-          numTor: cfg.numTor,
-          numPatches: cfg.vision.numPatches,
-          placeTor: (r) => placeTor(r, { count: cfg.numTor, placement: "even", seed: 0 }),
-        });
+        const batch = evenTorBatch(items, tokenizer, cfg, stage);
         const { ours, torch } = await checkPeer(PYTHON, cfg, stage, vars, batch, () => {}); // throws when they differ
         expect(Math.abs(torch - ours)).toBeLessThanOrEqual(1e-4 * Math.abs(ours) + 1e-5);
         // and the comparison can fail: the Mamba's final norm changed on the torch side only
