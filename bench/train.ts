@@ -29,7 +29,8 @@
  * `sgemm` rows time a [2048, 2048] float32 product through our native matmul and through the
  * peer's torch, in the same run; `gflops` of a train row = `stepFlops` (./flops.ts) ÷ the
  * mean step time, and `peakRssMiB` is the peak resident memory of the process (ours: the
- * bench process so far; the peer: its own process for that stage).
+ * bench process so far, which is why `npm run bench` runs this bench first: the wasm heap a
+ * later bench grows never shrinks; the peer: its own process for that stage).
  *
  * Threads: ours = the native kernels' OpenMP threads (`METEOR_THREADS`, default the cores),
  * 1 when they are not active; the peer gets `torch.set_num_threads` of the same number and
