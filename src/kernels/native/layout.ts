@@ -9,7 +9,7 @@
  * `x_proj`'s [b·l, r + 2n] output or the conv taps costs milliseconds per launch; SplitV
  * and Concat reuse it.
  */
-import { slice_util, util, type ConcatAttrs, type GatherV2Attrs, type PadV2Attrs, type KernelFunc, type SliceAttrs, type SplitVAttrs, type TensorInfo } from "@tensorflow/tfjs-core";
+import { slice_util, util, type ConcatAttrs, type GatherV2Attrs, type PadV2Attrs, type KernelFunc, type SliceAttrs, type SplitVAttrs, type TensorInfo, type UnsortedSegmentSumAttrs } from "@tensorflow/tfjs-core";
 import type { NativeKernels } from "./load.ts";
 import { allocOutput, viewOf } from "./tensor-views.ts";
 
@@ -179,5 +179,18 @@ export function sharingIdentityKernel(fallback: KernelFunc): KernelFunc {
     if (x.dtype === "string") return fallback(call);
     (call.backend as unknown as RefCounted).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/** UnsortedSegmentSum (gather's gradient) as one native scatter-add; other cases go to the JS kernel. */
+export function nativeSegmentSumKernel(native: NativeKernels, fallback: KernelFunc): KernelFunc {
+  return (call) => {
+    const { x, segmentIds } = call.inputs as { x: TensorInfo; segmentIds: TensorInfo };
+    const { numSegments } = call.attrs as unknown as UnsortedSegmentSumAttrs;
+    if (x.dtype !== "float32" || segmentIds.dtype !== "int32" || segmentIds.shape.length !== 1 || x.shape[0] !== segmentIds.shape[0]) return fallback(call);
+    const k = util.sizeFromShape(x.shape.slice(1));
+    const out = allocOutput(call.backend, [numSegments, ...x.shape.slice(1)]); // [segments, ...rest]
+    native.scatterAddRows(viewOf(call.backend, x) as Float32Array, viewOf(call.backend, segmentIds) as Int32Array, viewOf(call.backend, out) as Float32Array, x.shape[0]!, k, numSegments);
+    return out;
   };
 }

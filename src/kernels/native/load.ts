@@ -40,6 +40,8 @@ export interface NativeKernels {
   copyStrided(src: F32, dst: F32, meta: Float64Array, naive: number): void;
   /** out[o, i, :] = x[o, idx[i], :] with x [outer, dim, inner]; throws a RangeError naming an index outside [0, dim). */
   gatherRows(x: F32, idx: Int32Array, out: F32, outer: number, dim: number, inner: number, nidx: number): void;
+  /** out[ids[i], :] += x[i, :] over out [segments, k] (zeroed first); ids outside [0, segments) dropped. */
+  scatterAddRows(x: F32, ids: Int32Array, out: F32, rows: number, k: number, segments: number): void;
   /** Fused element-wise kernels (see `c/fused.h`). */
   swigluForward(a: F32, b: F32, y: F32, n: number): void;
   swigluBackward(a: F32, b: F32, dy: F32, da: F32, db: F32, n: number): void;

@@ -1,19 +1,19 @@
 /**
  * Registers the native kernels for `cpu` and `wasm` — `BatchMatMul` (and with it every
  * matMul gradient), `SelectiveScan`, `SelectiveScanGrad`, the layout kernels `Slice`,
- * `SplitV`, `Concat`, `GatherV2`, `PadV2` (and on wasm a sharing `Identity`) — in place of the JS ones, and puts
+ * `SplitV`, `Concat`, `GatherV2`, `PadV2`, `UnsortedSegmentSum` (and on wasm a sharing `Identity`) — in place of the JS ones, and puts
  * the JS ones back on request (benchmarks and tests compare both). The scan's registered
  * gradient is the same either way (`../selective-scan/gradient.ts`). The fused ops of
  * `../fused/declaration.ts` exist only here: unregistering removes them, and the model
  * composes tfjs ops instead.
  */
-import { BatchMatMul, Concat, GatherV2, getKernel, PadV2, Identity, registerKernel, Slice, SplitV, unregisterKernel, type KernelFunc } from "@tensorflow/tfjs-core";
+import { BatchMatMul, Concat, GatherV2, getKernel, PadV2, Identity, registerKernel, Slice, SplitV, UnsortedSegmentSum, unregisterKernel, type KernelFunc } from "@tensorflow/tfjs-core";
 import { JS_KERNEL_BACKENDS } from "../js-kernel.ts";
 import { SelectiveScan, SelectiveScanGrad } from "../selective-scan/declaration.ts";
 import { registerScanKernels } from "../selective-scan/register.ts";
 import { AdamW, CausalSoftmax, CausalSoftmaxGrad, ConvSilu, ConvSiluGrad, CrossEntropy, CrossEntropyGrad, GlobalNorm, LayerNorm, LayerNormGrad, RmsNorm, RmsNormGrad, Rope, RopeGrad, SwiGlu, SwiGluGrad } from "../fused/declaration.ts";
 import * as fused from "./fused.ts";
-import { nativeConcatKernel, nativeGatherKernel, nativePadKernel, nativeSliceKernel, nativeSplitVKernel, sharingIdentityKernel } from "./layout.ts";
+import { nativeConcatKernel, nativeGatherKernel, nativePadKernel, nativeSegmentSumKernel, nativeSliceKernel, nativeSplitVKernel, sharingIdentityKernel } from "./layout.ts";
 import { loadNative, nativeUnavailableReason, type NativeInfo, type NativeKernels } from "./load.ts";
 import { nativeMatMulKernel } from "./matmul.ts";
 import { nativeScanGradKernel, nativeScanKernel } from "./scan.ts";
@@ -41,6 +41,7 @@ const WRAPPED: Record<string, { backends?: readonly string[]; make(native: Nativ
   [Concat]: { make: nativeConcatKernel },
   [GatherV2]: { make: nativeGatherKernel },
   [PadV2]: { make: nativePadKernel },
+  [UnsortedSegmentSum]: { make: nativeSegmentSumKernel },
   [Identity]: { backends: ["wasm"], make: (_, fallback) => sharingIdentityKernel(fallback) },
 };
 

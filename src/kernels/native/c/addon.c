@@ -159,6 +159,21 @@ static napi_value gather_fn(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* scatterAddRows(x, segmentIds, out, rows, k, segments): see copy.h */
+static napi_value scatter_fn(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  int64_t d[3];
+  if (!args(env, info, 6, argv, "scatterAddRows")) return NULL;
+  for (int i = 0; i < 3; i++)
+    if (!integer(env, argv[3 + i], 3 + i, &d[i])) return NULL;
+  void *x, *ids, *out;
+  if (!typed(env, argv[0], 0, napi_float32_array, d[0] * d[1], 0, &x)) return NULL;
+  if (!typed(env, argv[1], 1, napi_int32_array, d[0], 0, &ids)) return NULL;
+  if (!typed(env, argv[2], 2, napi_float32_array, d[2] * d[1], 0, &out)) return NULL;
+  scatter_add_rows(x, ids, out, d[0], d[1], d[2], g_threads);
+  return NULL;
+}
+
 /* Reads argc_expected arguments into argv, or throws naming the function. */
 static int args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv, const char *name) {
   size_t argc = expected;
@@ -564,6 +579,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"scanBackward", NULL, scan_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyStrided", NULL, copy_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gatherRows", NULL, gather_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scatterAddRows", NULL, scatter_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"swigluForward", NULL, swiglu_fwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"swigluBackward", NULL, swiglu_bwd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"causalSoftmaxForward", NULL, softmax_fwd, NULL, NULL, NULL, napi_enumerable, NULL},

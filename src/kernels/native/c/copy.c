@@ -75,3 +75,22 @@ int64_t gather_rows(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_
   }
   return -1;
 }
+
+void scatter_add_rows(const float *x, const int32_t *segment_ids, float *out, int64_t rows, int64_t k, int64_t segments, int threads) {
+  memset(out, 0, (size_t)(segments * k) * sizeof(float));
+  /* column blocks of 64 over threads: each block sees every row in order */
+  const int64_t blocks = (k + 63) / 64;
+  const int par = blocks > 1 && rows * k >= (1 << 16) ? threads : 1;
+#pragma omp parallel for num_threads(par) schedule(static) if (par > 1)
+  for (int64_t blk = 0; blk < blocks; blk++) {
+    const int64_t c0 = blk * 64, c1 = c0 + 64 < k ? c0 + 64 : k;
+    for (int64_t i = 0; i < rows; i++) {
+      const int32_t s = segment_ids[i];
+      if (s < 0 || s >= segments) continue;
+      const float *xr = x + i * k;
+      float *orow = out + (int64_t)s * k;
+#pragma omp simd
+      for (int64_t c = c0; c < c1; c++) orow[c] += xr[c];
+    }
+  }
+}

@@ -38,4 +38,9 @@ void copy_strided_naive(const copy_args *c, const uint32_t *src, uint32_t *dst);
  */
 int64_t gather_rows(const uint32_t *x, const int32_t *idx, uint32_t *out, int64_t outer, int64_t dim, int64_t inner, int64_t nidx, int threads);
 
+/* out[segment_ids[i], :] += x[i, :] for i in order (out [segments, k], zeroed first); ids outside
+ * [0, segments) are dropped, as TensorFlow's UnsortedSegmentSum does. Rows are added in index
+ * order on one thread per column block, so sums do not depend on the thread count. */
+void scatter_add_rows(const float *x, const int32_t *segment_ids, float *out, int64_t rows, int64_t k, int64_t segments, int threads);
+
 #endif
