@@ -310,6 +310,12 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
         expect(Number(await attention.getAttribute("data-positions"))).toBeGreaterThan(10);
         expect(await attention.locator("svg rect").count()).toBeGreaterThan(10);
         expect(await page.locator("#tor-features svg rect").count()).toBeGreaterThan(0);
+        // Resizing the window keeps the question and the answer (the question once followed `width`).
+        const size = page.viewportSize()!;
+        await page.setViewportSize({ width: size.width - 300, height: size.height });
+        await page.waitForTimeout(1000);
+        expect(await answer.count()).toBe(1);
+        await page.setViewportSize(size);
         await page.screenshot({ path: join(ARTIFACTS, "ask-answered.png"), fullPage: true });
         expect(await answer.getAttribute("data-images")).toBe("real");
         // One click asks the same question with a blank image (Node's answer on white pixels).
