@@ -228,7 +228,8 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
     await check("/ablations", "ablations", async (page) => {
       // the study leads: one table row per paired comparison, or a line saying how to make it
       if (study) {
-        expect(await page.locator("section#study table.paired tbody tr").count()).toBe(study.comparisons.length);
+        // (polled: the section appears once the page's data loader has answered)
+        await expect.poll(() => page.locator("section#study table.paired tbody tr").count(), { timeout: 30_000 }).toBe(study.comparisons.length);
         // then one row per family and tier, each with the report's template prior
         for (const x of study.scopes ?? []) {
           const row = page.locator(`section#study table.scopes tr[data-scope="${x.kind}:${x.name}"]`);
