@@ -398,7 +398,8 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
           const chart = page.locator("#loss-chart");
           const points = async () => Number(await chart.getAttribute("data-points"));
           await page.locator("#start").click();
-          await expect.poll(points, { timeout: 180_000 }).toBeGreaterThanOrEqual(2);
+          // a software GPU compiles every pipeline on the first steps: minutes on two busy cores
+          await expect.poll(points, { timeout: 300_000 }).toBeGreaterThanOrEqual(2);
           await page.locator("#start").click(); // Pause
           await expect.poll(() => page.locator("#start").innerText(), { timeout: 60_000 }).toBe("Start");
           expect(await page.locator("#train-status").innerText()).toMatch(/loss \d.* ms\/step on webgpu/);
@@ -411,7 +412,7 @@ describe.skipIf(unavailable !== null)("notebook pages in Chromium", () => {
     } finally {
       await gpuBrowser.close();
     }
-  }, 300_000);
+  }, 480_000);
 
   it("Kernels: the browser gets a backend and the scan benchmark runs every kernel this browser has (SwiftShader WebGPU and WebGL, wasm, cpu), each agreeing with the reference", async () => {
     const gpuBrowser = await launchChromiumWithSoftwareGPU();
