@@ -39,14 +39,7 @@ describe("train bench helpers", () => {
     ({ items, tokenizer } = await microData(6));
   });
 
-  const batchOf = (stage: "answer" | "embed") =>
-    buildBatch(items, tokenizer, {
-      system: "meteor",
-      stage,
-      numTor: 10,
-      numPatches: microConfig(tokenizer.vocabSize).vision.numPatches,
-      placeTor: (r) => placeTor(r, { count: 10, placement: "even", seed: 0 }),
-    });
+  const batchOf = (stage: "answer" | "embed") => evenTorBatch(items, tokenizer, microConfig(tokenizer.vocabSize), stage); // 10 <tor>
 
   it("reads a batch's shapes from its arrays", () => {
     const answer = batchOf("answer");

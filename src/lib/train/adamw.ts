@@ -49,6 +49,8 @@ export class AdamW {
     const t = ++this.state.step;
     const c1 = 1 - beta1 ** t;
     const c2 = 1 - beta2 ** t;
+    const stepSize = lr / c1;
+    const decay = 1 - lr * weightDecay;
     const entries = Object.entries(grads).map(([name, g]) => {
       const p = vars[name];
       if (!p) throw new Error(`AdamW: gradient for unknown parameter ${name}`);
@@ -63,7 +65,7 @@ export class AdamW {
         return z;
       };
       const inputs = entries.map(({ name, p, g }) => ({ p, g, m: this.state.m[name] ?? zero(g), v: this.state.v[name] ?? zero(g) }));
-      const out = fusedAdamW(inputs, { beta1, beta2, eps, c2, stepSize: lr / c1, gradScale, decay: entries.map(({ p }) => (decays(p) ? 1 - lr * weightDecay : 1)) });
+      const out = fusedAdamW(inputs, { beta1, beta2, eps, c2, stepSize, gradScale, decay: entries.map(({ p }) => (decays(p) ? decay : 1)) });
       tf.dispose(zeros);
       entries.forEach(({ name, p }, i) => {
         tf.dispose([this.state.m[name], this.state.v[name]].filter((x): x is tf.Tensor => x !== undefined));
@@ -87,8 +89,7 @@ export class AdamW {
       this.state.m[name] = m!;
       this.state.v[name] = v!;
       tf.tidy(() => {
-        const decayed = decays(p) ? p.mul(1 - lr * weightDecay) : p;
-        const stepSize = lr / c1;
+        const decayed = decays(p) ? p.mul(decay) : p;
         const denom = v!.div(c2).sqrt().add(eps);
         p.assign(decayed.sub(m!.div(denom).mul(stepSize)));
       });
